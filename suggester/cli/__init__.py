@@ -1,0 +1,52 @@
+"""The `okr` command. Each subcommand lives in its own module and is imported only when run,
+so `okr --help` and `okr check` never pay for torch, litellm or llama.cpp."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+# name -> (module, attribute, one-line help shown by `okr --help`)
+_COMMANDS = {
+    "draft": ("suggester.cli.draft", "draft", "Draft typed key results for an objective."),
+    "check": ("suggester.cli.check", "check", "Lint OKR files (YAML, JSON, Markdown) against the rule catalogue."),
+    "serve": ("suggester.cli.serve", "serve", "Run the HTTP service."),
+    "eval": ("suggester.cli.eval", "eval_group", "Score suggestion quality over datasets."),
+    "corpus": ("suggester.cli.corpus", "corpus", "Validate, index and inspect the examples corpus."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name, (module, _, _) in _COMMANDS.items() if importlib.util.find_spec(module)]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in _COMMANDS:
+            return None
+        module, attribute, _ = _COMMANDS[name]
+        try:
+            return getattr(importlib.import_module(module), attribute)
+        except ModuleNotFoundError as exc:
+            if exc.name == module:
+                return None
+            raise
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, _COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="okr-suggester")
+def main() -> None:
+    """Suggest and check OKRs: typed key results that are specific, measurable and honest.
+
+    \b
+    Examples:
+      okr draft "Grow our global business via expansion in the EU" --team sales
+      okr check okrs.md
+      okr serve --port 8000
+    """

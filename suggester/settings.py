@@ -1,0 +1,53 @@
+"""One settings object, read from `OKR_*` environment variables and an optional `.env` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def resource_dir(name: str) -> Path:
+    """Find a top-level data folder (prompts/, examples_corpus/) in a checkout or an installed wheel."""
+    for candidate in (_PACKAGE.parent / name, _PACKAGE / "_data" / name):
+        if candidate.is_dir():
+            return candidate
+    return _PACKAGE.parent / name
+
+
+DEFAULT_MODEL = "local/gemma-3-270m"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OKR_", env_file=".env", extra="ignore")
+
+    model: str = Field(default=DEFAULT_MODEL, description="litellm model string, e.g. openai/gpt-4o-mini.")
+    api_base: str | None = Field(default=None, description="Base URL for self-hosted providers (Ollama, vLLM, ...).")
+    api_key: str | None = Field(default=None, description="API key passed to the provider (else its usual env var).")
+    fallback_models: list[str] = Field(default_factory=list, description="Models tried in order when the main one fails.")
+    timeout_s: float = Field(default=120.0, description="Per LLM call timeout in seconds.")
+    num_retries: int = Field(default=2, description="Retries on transient provider errors (litellm).")
+    temperature: float = 0.7
+    max_tokens: int = 400
+    candidates: int = Field(default=2, ge=1, le=8, description="Drafts sampled per request; the best valid set wins.")
+    repair_attempts: int = Field(default=1, ge=0, le=5, description="Re-prompts with the findings, per request.")
+
+    corpus_dir: Path = Field(default_factory=lambda: resource_dir("examples_corpus"))
+    prompts_dir: Path = Field(default_factory=lambda: resource_dir("prompts"))
+    cache_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "okr-suggester")
+    retrieval_k: int = Field(default=4, ge=1, le=20, description="Corpus examples retrieved per request.")
+    mmr_lambda: float = Field(default=0.7, ge=0.0, le=1.0, description="MMR trade-off: 1 = pure relevance.")
+    team_boost: float = Field(default=0.15, description="Score bonus for examples of the same team type.")
+
+    rule_profile: Path | None = Field(default=None, description="YAML file that switches rules off or changes severities.")
+    max_objective_chars: int = 500
+    max_context_chars: int = 4000
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
