@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     team_boost: float = Field(default=0.15, description="Score bonus for examples of the same team type.")
 
     rule_profile: Path | None = Field(default=None, description="YAML file that switches rules off or changes severities.")
+    mock_response: str | None = Field(
+        default=None,
+        description="Testing only: every LLM call returns this text (litellm mock_response), no network.",
+    )
     max_objective_chars: int = 500
     max_context_chars: int = 4000
 
