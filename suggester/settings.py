@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -38,6 +41,11 @@ class Settings(BaseSettings):
 
     corpus_dir: Path = Field(default_factory=lambda: resource_dir("examples_corpus"))
     prompts_dir: Path = Field(default_factory=lambda: resource_dir("prompts"))
+    extra_corpus_dirs: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="Your own corpus folders, merged with the shipped one; `okr corpus import` writes to the first. "
+        "Env: a JSON list or paths joined by the OS path separator.",
+    )
     cache_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "okr-suggester")
     retrieval_k: int = Field(default=4, ge=1, le=20, description="Corpus examples retrieved per request.")
     mmr_lambda: float = Field(default=0.7, ge=0.0, le=1.0, description="MMR trade-off: 1 = pure relevance.")
@@ -50,6 +58,17 @@ class Settings(BaseSettings):
     )
     max_objective_chars: int = 500
     max_context_chars: int = 4000
+
+    @field_validator("extra_corpus_dirs", mode="before")
+    @classmethod
+    def _split_paths(cls, value: object) -> object:
+        # From the environment this arrives as one string: accept a JSON list or "a:b" (";" on Windows).
+        if isinstance(value, str):
+            value = value.strip()
+            if value.startswith("["):
+                return json.loads(value)
+            return [part for part in value.split(os.pathsep) if part]
+        return value
 
 
 @lru_cache(maxsize=1)
