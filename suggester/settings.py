@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -58,6 +58,18 @@ class Settings(BaseSettings):
     )
     max_objective_chars: int = 500
     max_context_chars: int = 4000
+    max_document_chars: int = Field(default=20000, ge=1, description="Longest OKR text accepted by POST /v1/check.")
+
+    # HTTP service
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="When set, every /v1 route needs `Authorization: Bearer <key>`. Env: keys joined by commas.",
+    )
+    max_concurrent_llm: int = Field(
+        default=4, ge=1, description="Suggestions in flight per process; past it the service answers 429."
+    )
+    request_timeout_s: float = Field(default=180.0, gt=0, description="Wall-time budget of one suggestion request.")
+    max_request_bytes: int = Field(default=65536, ge=1024, description="Largest HTTP request body accepted.")
 
     @field_validator("extra_corpus_dirs", mode="before")
     @classmethod
@@ -68,6 +80,14 @@ class Settings(BaseSettings):
             if value.startswith("["):
                 return json.loads(value)
             return [part for part in value.split(os.pathsep) if part]
+        return value
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        # From the environment this arrives as one string: "key1,key2" (blank entries dropped).
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
 
