@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     timeout_s: float = Field(default=120.0, description="Per LLM call timeout in seconds.")
     num_retries: int = Field(default=2, description="Retries on transient provider errors (litellm).")
     temperature: float = 0.7
+    seed: int | None = Field(default=None, description="Sampling seed; set it for reproducible drafts.")
     max_tokens: int = 400
     candidates: int = Field(default=2, ge=1, le=8, description="Drafts sampled per request; the best valid set wins.")
     repair_attempts: int = Field(default=1, ge=0, le=5, description="Re-prompts with the findings, per request.")

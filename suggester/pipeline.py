@@ -1,0 +1,253 @@
+"""The core: SuggestionRequest -> Suggestion. The CLI, the HTTP service and the eval harness all call this.
+
+retrieve -> render -> generate (a few candidates) -> parse -> assemble -> compose numbers
+-> validate -> repair (bounded) -> Suggestion. Each step lives in its own module; this one only
+orders them and keeps the books (timings, tokens, attempts).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from suggester import llm, prompting
+from suggester.assembly import Candidate, assemble, link_inputs
+from suggester.compose import Neighbor, compose
+from suggester.errors import DraftFailed, InputTooLong, InvalidRequest
+from suggester.models import CorpusExample, ExampleRef, Finding, OKRSet, Severity, Suggestion, SuggestionRequest, Usage
+from suggester.numbers import due_date
+from suggester.parsing import DraftLine, line_from_key_result, parse_lines
+from suggester.settings import Settings, get_settings
+from suggester.teams import normalize_team
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Which pipeline stages run; the eval harness switches them off to measure what each is worth."""
+
+    name: str = "default"
+    retrieval: bool = True  # False: fixed generic examples instead of the nearest ones
+    few_shot: bool = True  # False: no examples in the prompt at all
+    repair: bool = True
+
+
+VARIANTS = {
+    "default": Variant(),
+    "no-retrieval": Variant("no-retrieval", retrieval=False),
+    "zero-shot": Variant("zero-shot", few_shot=False),
+    "no-repair": Variant("no-repair", repair=False),
+}
+
+
+@dataclass
+class _Books:
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    completions: list[llm.Completion] = field(default_factory=list)
+
+    @contextmanager
+    def step(self, name: str):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings_ms[name] = self.timings_ms.get(name, 0.0) + (time.perf_counter() - started) * 1000
+
+
+def _check_request(request: SuggestionRequest, settings: Settings) -> None:
+    if len(request.objective) > settings.max_objective_chars:
+        raise InputTooLong(
+            f"objective is {len(request.objective)} characters; the limit is {settings.max_objective_chars}",
+            field="objective", limit=settings.max_objective_chars,
+        )
+    if request.context and len(request.context) > settings.max_context_chars:
+        raise InputTooLong(
+            f"context is {len(request.context)} characters; the limit is {settings.max_context_chars}",
+            field="context", limit=settings.max_context_chars,
+        )
+
+
+def _example_block(example: CorpusExample) -> dict:
+    ids = [kr.id for kr in example.key_results]
+    return {
+        "objective": example.objective,
+        "team_type": example.team_type,
+        "lines": [line_from_key_result(kr, ids).render() for kr in example.key_results],
+    }
+
+
+def _neighbor_finder(retriever, examples: list[CorpusExample]):
+    """Nearest corpus KR of the same kind: among the retrieved examples first, else the whole corpus."""
+
+    def find(line: DraftLine) -> Neighbor | None:
+        best = None
+        for pool in (examples, None):
+            for example, kr, score in retriever.similar_krs(line.metric, examples=pool, top=5):
+                if kr.kind is line.kind and (best is None or score > best.similarity):
+                    best = Neighbor(kr=kr, similarity=float(score), example_id=example.id)
+            if best is not None and best.similarity >= 0.5:
+                break
+        return best
+
+    return find
+
+
+def _problems(findings: list[Finding], parse_problems: list[str]) -> list[str]:
+    worth = [f for f in findings if f.severity is Severity.error]
+    worth += [f for f in findings if f.severity is Severity.warning and f.kr is None]
+    return [f"{f.kr + ': ' if f.kr else ''}{f.message}" for f in worth][:8] + parse_problems[:3]
+
+
+def _score(findings: list[Finding], krs) -> tuple:
+    errors = sum(f.severity is Severity.error for f in findings)
+    warnings = sum(f.severity is Severity.warning for f in findings)
+    return (errors, warnings, -len(krs))
+
+
+async def asuggest(
+    request: SuggestionRequest, *, settings: Settings | None = None, variant: Variant | str = "default"
+) -> Suggestion:
+    """Draft typed key results for an objective.
+
+    Args:
+        request: the objective, team type and optional context, horizon and count.
+        settings: overrides the environment's settings (model, corpus, retrieval, repair bounds).
+        variant: a pipeline variant name for ablations (`default`, `no-retrieval`, `zero-shot`, `no-repair`).
+
+    Returns:
+        A Suggestion whose every KR has been validated; findings are attached, never hidden.
+
+    Raises:
+        SuggesterError: InvalidRequest/InputTooLong, UnknownModel, MissingCredentials, ProviderError
+        (and its timeout / rate-limit kinds), or DraftFailed when no usable set came back.
+    """
+    from suggester.retrieval import get_retriever
+    from suggester.validation import validate
+
+    settings = settings or get_settings()
+    variant = VARIANTS[variant] if isinstance(variant, str) else variant
+    _check_request(request, settings)
+    model = request.model or settings.model
+    books = _Books()
+    started = time.perf_counter()
+    with books.step("prepare"):
+        await asyncio.to_thread(llm.prepare_model, model, settings)
+
+    team = normalize_team(request.team_type)
+    with books.step("retrieve"):
+        retriever = await asyncio.to_thread(get_retriever, settings)
+        if variant.retrieval:
+            hits = await asyncio.to_thread(retriever.search, request.objective, team, settings.retrieval_k)
+        else:
+            hits = [(example, 0.0) for example in retriever.examples[: settings.retrieval_k]]
+    examples = [example for example, _ in hits]
+
+    objective = prompting.one_line(request.objective)
+    context = prompting.one_line(request.context) or None
+    prompt_vars = dict(
+        examples=[_example_block(e) for e in examples] if variant.few_shot else [],
+        objective=objective, team_type=prompting.one_line(team), context=context, count=request.count,
+    )
+    with books.step("render"):
+        messages = prompting.messages("draft", settings.prompts_dir, **prompt_vars)
+
+    seed = request.seed if request.seed is not None else settings.seed
+    with books.step("generate"):
+        completions = await asyncio.gather(*[
+            llm.acomplete(messages, model, settings, seed=None if seed is None else seed + i, stop=["\n\n", "Objective:"])
+            for i in range(settings.candidates)
+        ])
+    books.completions.extend(completions)
+
+    due = due_date(request.horizon)
+    find_neighbor = _neighbor_finder(retriever, examples)
+    pool: list[Candidate] = []
+    parse_problems: list[str] = []
+
+    def build() -> tuple[list, list[Finding]]:
+        with books.step("assemble"):
+            lines = assemble(pool, objective=f"{objective} ({team})", count=request.count, embed=retriever.embed_texts)
+        if not lines:
+            return [], []
+        with books.step("compose"):
+            krs = compose(lines, find_neighbor, request.context, due)
+            link_inputs(krs, embed=retriever.embed_texts)
+        with books.step("validate"):
+            findings = validate(OKRSet(objective=request.objective, team_type=team, key_results=krs), context=request.context)
+        return krs, findings
+
+    with books.step("parse"):
+        for completion in completions:
+            parsed = parse_lines(completion.text)
+            pool.append(Candidate(parsed.lines))
+            parse_problems += parsed.problems
+    krs, findings = build()
+
+    attempts_left = settings.repair_attempts if variant.repair else 0
+    while attempts_left > 0 and (not krs or _score(findings, krs)[0] > 0 or any(f.rule == "input-output-mix" for f in findings)):
+        attempts_left -= 1
+        with books.step("render"):
+            repair_messages = prompting.messages(
+                "repair", settings.prompts_dir, **prompt_vars,
+                problems=_problems(findings, parse_problems) or ["the draft was empty"],
+                draft_lines=[line.render() for line in (pool[0].lines if pool else [])],
+            )
+        with books.step("generate"):
+            completion = await llm.acomplete(repair_messages, model, settings, seed=seed, stop=["\n\n", "Objective:"])
+        books.completions.append(completion)
+        with books.step("parse"):
+            parsed = parse_lines(completion.text)
+        if not parsed.lines:
+            continue
+        pool.append(Candidate(parsed.lines, from_repair=True))
+        new_krs, new_findings = build()
+        if new_krs and (not krs or _score(new_findings, new_krs) <= _score(findings, krs)):
+            krs, findings = new_krs, new_findings
+
+    if not krs:
+        raise DraftFailed(
+            f"the model returned no usable key results after {len(books.completions)} attempt(s)",
+            attempts=len(books.completions), last_output=books.completions[-1].text[:2000] if books.completions else "",
+        )
+    usage = Usage(
+        model=model,
+        prompt_tokens=sum(c.prompt_tokens for c in books.completions),
+        completion_tokens=sum(c.completion_tokens for c in books.completions),
+        cost_usd=sum(c.cost_usd for c in books.completions),
+        latency_ms=(time.perf_counter() - started) * 1000,
+        attempts=len(books.completions),
+        timings_ms={k: round(v, 2) for k, v in books.timings_ms.items()},
+    )
+    return Suggestion(
+        objective=request.objective,
+        team_type=team,
+        key_results=krs,
+        findings=findings,
+        examples_used=[ExampleRef(id=e.id, team_type=e.team_type, objective=e.objective, score=round(float(s), 4)) for e, s in hits]
+        if variant.few_shot else [],
+        usage=usage,
+    )
+
+
+def suggest(request: SuggestionRequest, *, settings: Settings | None = None, variant: Variant | str = "default") -> Suggestion:
+    """Sync twin of `asuggest` (same arguments); call `asuggest` from inside an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(asuggest(request, settings=settings, variant=variant))
+    raise InvalidRequest("suggest() was called inside a running event loop: await asuggest() instead")
+
+
+def warm_up(settings: Settings | None = None) -> None:
+    """Load the heavy parts once per process (embedder, corpus index, local model), in parallel."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from suggester.retrieval import get_retriever
+
+    settings = settings or get_settings()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        index = pool.submit(get_retriever, settings)
+        model = pool.submit(llm.warm_up, settings.model, settings)
+        index.result()
+        model.result()
