@@ -1,0 +1,67 @@
+import datetime as dt
+
+import pytest
+
+from suggester.numbers import due_date, find_baseline, format_quantity, nice, quantities
+
+TODAY = dt.date(2026, 12, 3)
+
+
+@pytest.mark.parametrize(
+    "horizon,expected",
+    [
+        ("Q2 2027", "2027-06-30"),
+        ("H1 2027", "2027-06-30"),
+        ("H2 2027", "2027-12-31"),
+        ("2027-05-31", "2027-05-31"),
+        ("end of 2027", "2027-12-31"),
+        ("Q1", "2027-03-31"),  # Q1 of this year is past: next year's
+        (None, "2027-03-31"),  # end of next quarter
+        ("whenever", "2027-03-31"),
+    ],
+)
+def test_due_date(horizon, expected):
+    assert due_date(horizon, TODAY) == expected
+
+
+CONTEXT = (
+    "We closed EUR 400k of new EU bookings last quarter. Median first response time to inbound leads "
+    "is 24 hours; win rate 18%. In 2026 we hired 2 account executives."
+)
+
+
+def test_quantities_reads_units_and_skips_years():
+    found = {(q.value, q.unit) for q in quantities(CONTEXT)}
+    assert (400000.0, "EUR") in found
+    assert (24.0, "hours") in found
+    assert (18.0, "%") in found
+    assert all(q.value != 2026 for q in quantities(CONTEXT))
+
+
+def test_baseline_only_when_the_context_states_it():
+    assert find_baseline("new EU bookings", "EUR M", CONTEXT).value == 400000.0
+    assert find_baseline("first response time to EU leads", "hours", CONTEXT).value == 24.0
+    assert find_baseline("win rate", "%", CONTEXT).value == 18.0
+    # Nothing in the context about demos or churn: unknown, never guessed.
+    assert find_baseline("qualified demos held", "count", CONTEXT) is None
+    assert find_baseline("logo churn", "%", CONTEXT) is None
+    assert find_baseline("win rate", "%", None) is None
+
+
+def test_ambiguous_context_gives_no_baseline():
+    context = "Churn was 4% in March. Churn was 6% in April."
+    assert find_baseline("monthly churn", "%", context) is None
+
+
+def test_unit_family_must_match():
+    assert find_baseline("response time", "%", "Response time is 9 hours.") is None
+
+
+def test_nice_and_format():
+    assert nice(1234.5) == 1200
+    assert nice(0.456) == 0.46
+    assert format_quantity(0.4, "EUR M") == "EUR 0.4M"
+    assert format_quantity(12000, "USD") == "$12,000"
+    assert format_quantity(45, "%") == "45%"
+    assert format_quantity(4, "hours") == "4 hours"
+    assert format_quantity(60, "count") == "60"
