@@ -1,0 +1,178 @@
+"""Per-set rules: an objective and its KRs read together."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from suggester.models import Direction, KeyResult, Kind, OKRSet, Severity
+from suggester.validation.catalogue import RuleContext, Violation, set_rule
+from suggester.validation.wording import (
+    BAU_OBJECTIVE_VERBS,
+    OUTPUT_OBJECTIVE_VERBS,
+    QUALITY_WORDS,
+    VOLUME_WORDS,
+    leading_verb,
+    mentions,
+    strip_prefix,
+    words,
+)
+
+MIN_KRS, MAX_KRS = 2, 5
+DUPLICATE_SIMILARITY = 0.8
+
+
+@set_rule(
+    "count", "error",
+    f"A set needs {MIN_KRS} to {MAX_KRS} key results.",
+    "Three or four KRs are usually enough: one or two outputs and the inputs that move them.",
+)
+def count(okr: OKRSet, ctx: RuleContext) -> Iterator[Violation]:
+    n = len(okr.key_results)
+    if n < MIN_KRS:
+        yield Violation(detail=f"{n} key result{'s' if n != 1 else ''}: one KR cannot show progress from several angles.")
+    elif n > MAX_KRS:
+        yield Violation(detail=f"{n} key results: more than {MAX_KRS} dilutes focus.", severity=Severity.warning)
+
+
+@set_rule(
+    "input-output-mix", "warning",
+    "The set lacks either an output KR (the result) or an input KR (the lever).",
+    "Pair each outcome with the inputs the team controls, and each input with the outcome it serves.",
+)
+def input_output_mix(okr: OKRSet, ctx: RuleContext) -> Iterator[Violation]:
+    kinds = {kr.kind for kr in okr.key_results}
+    if not kinds or kinds == {Kind.initiative}:  # count / not-only-milestones speak for these sets
+        return
+    if Kind.output not in kinds:
+        yield Violation(detail="No output KR: the set lists levers but not the result they should bring.")
+    elif Kind.input not in kinds:
+        yield Violation(detail="No input KR: the set names results but no lever the team controls.")
+
+
+@set_rule(
+    "inputs-drive-outputs", "warning",
+    "An input KR is linked to no output KR.",
+    "Link each input to the output it should move (drives: [kr1]; in Markdown \"[input -> kr1]\").",
+)
+def inputs_drive_outputs(okr: OKRSet, ctx: RuleContext) -> Iterator[Violation]:
+    outputs = {kr.id for kr in okr.key_results if kr.kind is Kind.output}
+    if not outputs:  # input-output-mix already says the set has no output
+        return
+    for kr in okr.key_results:
+        if kr.kind is not Kind.input:
+            continue
+        unknown = [target for target in kr.drives if target not in outputs]
+        if not kr.drives:
+            yield Violation(detail=f"Input {kr.id} drives no output KR: say which result it should move.", kr=kr.id)
+        elif unknown:
+            yield Violation(
+                detail=f"Input {kr.id} drives {', '.join(unknown)}, which is not an output KR of this set.", kr=kr.id
+            )
+
+
+@set_rule(
+    "not-only-milestones", "warning",
+    "Only initiatives: a plan of projects, not proof of progress.",
+    "Add the output KR that shows whether the projects worked.",
+)
+def not_only_milestones(okr: OKRSet, ctx: RuleContext) -> Iterator[Violation]:
+    if okr.key_results and all(kr.kind is Kind.initiative for kr in okr.key_results):
+        yield Violation()
+
+
+@set_rule(
+    "no-duplicates", "warning",
+    "Two KRs say the same thing.",
+    "Merge them, or make each measure something different.",
+)
+def no_duplicates(okr: OKRSet, ctx: RuleContext) -> Iterator[Violation]:
+    seen: list[KeyResult] = []
+    for kr in okr.key_results:
+        for earlier in seen:
+            if _same_metric(kr, earlier) or _similarity(kr.text, earlier.text) >= DUPLICATE_SIMILARITY:
+                yield Violation(detail=f"{kr.id} repeats {earlier.id}.", kr=kr.id)
+                break
+        seen.append(kr)
+
+
+def _same_metric(a: KeyResult, b: KeyResult) -> bool:
+    if not a.metric or not b.metric:
+        return False
+    return _metric_key(a.metric) == _metric_key(b.metric)
+
+
+def _metric_key(metric: str) -> tuple[str, ...]:
+    return tuple(word for word in words(metric) if word not in {"the", "a", "an", "our", "of", "number"})
+
+
+def _similarity(a: str, b: str) -> float:
+    """Jaccard similarity of word sets, numbers ignored: "from 5 to 8" and "from 5 to 9" are one KR."""
+    left = set(words(strip_prefix(a)))
+    right = set(words(strip_prefix(b)))
+    if not left or not right:
+        return 0.0
+    return len(left & right) / len(left | right)
+
+
+@set_rule(
+    "guardrail", "info",
+    "A volume or speed push with no counter-metric for quality.",
+    "Add a guardrail KR (quality, churn, error rate, CSAT) so the push cannot win by cutting corners.",
+)
+def guardrail(okr: OKRSet, ctx: RuleContext) -> Iterator[Violation]:
+    pushes = [
+        kr for kr in okr.key_results
+        if kr.kind is not Kind.initiative
+        and kr.direction in (Direction.increase, None)
+        and kr.target is not None
+        and mentions(kr.metric or kr.text, VOLUME_WORDS)
+        and not mentions(kr.metric or kr.text, QUALITY_WORDS)
+    ]
+    if not pushes:
+        return
+    if any(
+        mentions(kr.metric or kr.text, QUALITY_WORDS) or kr.direction in (Direction.decrease, Direction.reach)
+        for kr in okr.key_results
+    ):
+        return
+    yield Violation(detail=f"{pushes[0].id} pushes volume and nothing in the set checks quality.")
+
+
+_NON_YEAR_NUMBER = re.compile(r"(?<![\w-])(?!(?:19|20)\d{2}\b)\d[\d,.]*(?:%|[kKmMbB]\b)?")
+_NAMED_NUMBERS = re.compile(r"\b(?:ISO|SOC|PCI|HIPAA|GDPR|NIS|WCAG|Web|ISO/IEC)\s?[\d.:-]+", re.IGNORECASE)
+
+
+@set_rule(
+    "objective-qualitative", "warning",
+    "Numbers in the objective: it reads as a key result in disguise.",
+    "Keep the objective qualitative and inspiring; move the number into a KR.",
+)
+def objective_qualitative(okr: OKRSet, ctx: RuleContext) -> Iterator[Violation]:
+    text = _NAMED_NUMBERS.sub("", okr.objective)
+    text = re.sub(r"\b(?:24/7|365)\b", "", text)
+    match = _NON_YEAR_NUMBER.search(text)
+    if match:
+        yield Violation(detail=f"\"{match.group(0)}\" in the objective: it reads as a key result in disguise.")
+
+
+@set_rule(
+    "objective-not-output", "info",
+    "The objective names a deliverable, not the change it should bring.",
+    "Say why the deliverable matters (\"Win mid-market teams with a self-serve plan\"); put the launch in a KR.",
+)
+def objective_not_output(okr: OKRSet, ctx: RuleContext) -> Iterator[Violation]:
+    verb = leading_verb(okr.objective)
+    if verb in OUTPUT_OBJECTIVE_VERBS:
+        yield Violation(detail=f"\"{verb.capitalize()} ...\" names a deliverable, not the change it should bring.")
+
+
+@set_rule(
+    "objective-not-bau", "info",
+    "The objective describes business as usual.",
+    "An objective names a change worth a cycle of focus; keep routine work out of the OKRs.",
+)
+def objective_not_bau(okr: OKRSet, ctx: RuleContext) -> Iterator[Violation]:
+    verb = leading_verb(okr.objective)
+    if verb in BAU_OBJECTIVE_VERBS:
+        yield Violation(detail=f"\"{verb.capitalize()} ...\" describes business as usual.")

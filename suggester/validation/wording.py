@@ -1,0 +1,147 @@
+"""Word lists and small text helpers shared by the rules and the KR text parser.
+
+The lists are our own, drawn from the ideas in OKR_RULES.md: verbs that describe an activity rather
+than an outcome, verbs that describe a deliverable (a project that is done or not), and words that
+make a KR vague. Keeping them in one module means the parser and the rules never disagree.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Verbs that describe doing work, not a result. Typed as input with a number they are legitimate levers.
+ACTIVITY_VERBS = frozenset(
+    """
+    hold run conduct organize organise host attend have meet schedule refactor rewrite clean review
+    research explore investigate analyze analyse study brainstorm discuss plan prepare write document
+    update monitor track send call email post tweet share interview survey train coach mentor visit
+    contact follow work do perform execute participate collaborate coordinate support help assist
+    test try pitch demo present speak give reply respond answer attend publish record produce contribute
+    """.split()
+)
+
+# Verbs that describe a deliverable: a project that is finished or not (an initiative).
+DELIVERABLE_VERBS = frozenset(
+    """
+    launch ship release deliver deploy migrate complete finish implement build create develop introduce
+    establish open obtain automate integrate replace retire decommission sunset consolidate redesign
+    rebuild localize localise translate roll go set stand adopt rollout certify pass secure
+    """.split()
+)
+
+# Verbs that say which way a number moves.
+INCREASE_VERBS = frozenset(
+    """
+    increase grow raise boost lift expand double triple add gain accelerate scale extend
+    """.split()
+)
+DECREASE_VERBS = frozenset(
+    """
+    reduce cut decrease lower lessen shrink drop halve shorten minimise minimize trim eliminate slash
+    """.split()
+)
+# Hold a level rather than move it.
+HOLD_VERBS = frozenset("keep maintain sustain stay hold remain preserve protect".split())
+# Hit a level: the direction follows from the numbers, if any.
+LEVEL_VERBS = frozenset("reach hit achieve attain get bring improve move".split())
+
+# Outcome verbs: the KR names a result the team wants (never an activity).
+OUTCOME_VERBS = frozenset(
+    """
+    win sign close acquire convert retain renew recruit hire onboard earn generate collect sell book
+    """.split()
+)
+
+# Hedges that weaken any KR, with or without a number.
+HEDGES = (
+    "try to", "aim to", "strive to", "attempt to", "hope to", "hopefully", "if possible", "ideally",
+    "as much as possible", "where possible", "look into", "work towards", "work toward",
+)
+# Comparatives and buzzwords that only hurt when no number pins them down.
+VAGUE_WORDS = (
+    "significantly", "substantially", "considerably", "dramatically", "greatly", "a lot", "lots",
+    "better", "more", "less", "fewer", "faster", "improve", "improved", "enhance", "optimize",
+    "optimise", "maximize", "maximise", "minimize", "minimise", "continue", "various", "several",
+    "many", "world-class", "best-in-class", "robust", "seamless", "awesome", "great", "asap", "etc",
+    "some", "high-quality", "stronger", "healthier", "excellent", "top-notch",
+)
+
+# Metric words for which a percentage above 100 is normal (growth, retention, attainment, ratios).
+UNBOUNDED_PERCENT_WORDS = (
+    "growth", "retention", "nrr", "ndr", "attainment", "quota", "of plan", "of target", "of budget",
+    "yoy", "year-over-year", "year over year", "uplift", "roi", "roas", "return", "increase", "markup",
+    "coverage ratio", "pipeline coverage", "utilization of", "overachievement",
+)
+
+# Metrics that grow by volume or speed, and the counter-metrics that keep them honest.
+VOLUME_WORDS = (
+    "lead", "signup", "sign-up", "sign up", "call", "email", "ticket", "deploy", "release", "velocity",
+    "story point", "throughput", "volume", "unit", "demo", "meeting", "post", "article", "hire", "hiring",
+    "application", "download", "install", "traffic", "visit", "session", "impression", "follower", "mql",
+    "sql", "pipeline", "booking", "deal", "order", "shipment", "feature", "outreach", "output",
+    "content", "video", "episode", "campaign", "trial", "registration", "user", "customer", "revenue",
+    "sales", "arr", "mrr", "subscriber", "pieces", "pick", "claims", "cases", "requests", "merge",
+    "pull request", "commit", "experiment", "donor", "donation", "enrol", "student", "patient", "guest",
+    "room night", "occupancy", "applicant", "candidate", "interview", "listing", "partner",
+)
+QUALITY_WORDS = (
+    "quality", "csat", "nps", "satisfaction", "churn", "retention", "error", "defect", "bug", "incident",
+    "accuracy", "refund", "complaint", "latency", "uptime", "availability", "margin", "cost", "cac",
+    "return", "escalation", "reopen", "re-open", "rework", "failure", "rollback", "change failure",
+    "mttr", "time to restore", "rating", "review score", "score", "compliance", "audit", "attrition",
+    "regretted", "engagement", "retain", "renewal", "payback", "ltv", "win rate", "conversion",
+    "acceptance", "resolution", "first-contact", "first contact", "no-show", "safety", "injur",
+    "spoilage", "waste", "scrap", "yield", "on-time", "on time", "sla", "fraud", "chargeback", "abandon",
+    "bounce", "unsubscribe", "spam", "ces", "effort score", "readmission", "wait", "turnover",
+    "completion rate", "pass rate", "quit", "health", "cycle time", "lead time", "sentiment", "dispute",
+)
+
+# An objective that starts like this is a deliverable or business as usual.
+OUTPUT_OBJECTIVE_VERBS = frozenset(
+    "launch ship release build deliver implement migrate complete finish create develop introduce deploy "
+    "roll publish open".split()
+)
+BAU_OBJECTIVE_VERBS = frozenset("maintain continue keep sustain preserve carry uphold".split())
+
+_WORD = re.compile(r"[a-z][a-z'-]*")
+_PREFIX = re.compile(
+    r"^\s*(?:[-*+•]\s+|\d+[.)]\s+)?(?:\[[^\]]*\]\s*|\((?:input|output|initiative)[^)]*\)\s*)?"
+    r"(?:(?:kr|key result)\s*[\d.]*\s*[:.)-]\s*)?",
+    re.IGNORECASE,
+)
+_LEAD_IN = re.compile(r"^(?:we(?:'ll| will| should| must)?|i(?:'ll| will)?|the team will|to)\s+", re.IGNORECASE)
+
+
+def strip_prefix(text: str) -> str:
+    """Drop bullets, `[input]`-style tags, `KR1:` labels and lead-ins such as "We will"."""
+    text = _PREFIX.sub("", text, count=1)
+    return _LEAD_IN.sub("", text.strip(), count=1)
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words of a text (letters, apostrophes and hyphens)."""
+    return _WORD.findall(text.lower())
+
+
+def leading_verb(text: str) -> str | None:
+    """The first word of the KR after its prefix, lower-cased: usually the verb."""
+    found = words(strip_prefix(text)[:40])
+    return found[0] if found else None
+
+
+def contains_phrase(text: str, phrases: tuple[str, ...] | frozenset[str]) -> str | None:
+    """Return the first phrase found as whole words in `text` (case-insensitive), else None."""
+    lowered = text.lower()
+    for phrase in phrases:
+        if re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", lowered):
+            return phrase
+    return None
+
+
+def mentions(text: str, stems: tuple[str, ...]) -> str | None:
+    """Return the first stem that starts a word in `text` (so "lead" matches "leads"), else None."""
+    lowered = text.lower()
+    for stem in stems:
+        if re.search(rf"(?<![\w-]){re.escape(stem)}", lowered):
+            return stem
+    return None
