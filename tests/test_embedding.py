@@ -1,0 +1,42 @@
+"""Embedders: unit vectors, a counter of encoded texts, and the real bundled MiniLM model (slow)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from suggester.embedding import HashingEmbedder, get_embedder
+
+
+def test_hashing_embedder_returns_unit_float32_rows():
+    embedder = HashingEmbedder(dim=64)
+    vectors = embedder.encode(["grow revenue", "cut churn", ""])
+    assert vectors.shape == (3, 64) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
+
+
+def test_hashing_embedder_is_deterministic_and_counts_texts():
+    embedder = HashingEmbedder()
+    first = embedder.encode(["grow revenue in the EU", "cut churn"])
+    again = embedder.encode(["grow revenue in the EU"])
+    assert np.array_equal(first[0], again[0])
+    assert embedder.texts_encoded == 3
+    assert embedder.encode([]).shape == (0, embedder.dim) and embedder.texts_encoded == 3
+
+
+def test_hashing_embedder_shared_words_score_higher():
+    a, b, c = HashingEmbedder().encode(["reduce customer churn", "reduce customer churn this year", "hire engineers"])
+    assert a @ b > a @ c
+
+
+@pytest.mark.slow
+def test_minilm_embedder_is_a_singleton_with_semantic_vectors():
+    embedder = get_embedder()
+    assert get_embedder() is embedder
+    assert embedder.model_id.startswith("all-MiniLM-L6-v2@")
+    vectors = embedder.encode(
+        ["Answer customer tickets faster", "Reduce the time to respond to support requests", "Ship the new billing system"],
+    )
+    assert vectors.shape == (3, 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
