@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     temperature: float = 0.7
     seed: int | None = Field(default=None, description="Sampling seed; set it for reproducible drafts.")
     max_tokens: int = 400
+    local_n_ctx: int = Field(default=2048, ge=256, description="Context size (tokens) of the embedded local model.")
     candidates: int = Field(default=2, ge=1, le=8, description="Drafts sampled per request; the best valid set wins.")
     repair_attempts: int = Field(default=1, ge=0, le=5, description="Re-prompts with the findings, per request.")
 
