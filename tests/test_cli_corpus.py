@@ -82,7 +82,7 @@ def test_validate_fails_on_rule_errors_duplicates_and_near_duplicates(env):
     assert "near-duplicate objectives" not in result.stdout  # the duplicate-id copy was dropped before the check
     (env.corpus / "more.yaml").write_text(yaml.safe_dump([example("s-9", objective="Grow revenue in new regions!")]))
     result = run("validate")
-    assert result.exit_code == 1 and "s-1 and s-9: near-duplicate objectives" in result.output
+    assert result.exit_code == 1 and "s-9 and s-1: near-duplicate objectives" in result.output
 
 
 def test_validate_schema_error_is_one_line_per_problem(env):
