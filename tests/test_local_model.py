@@ -1,0 +1,226 @@
+"""The embedded local model as a litellm provider.
+
+Fast tests cover the pure parts (prompt rule, grammar choice, registration); tests marked `slow` run
+the real Gemma 3 270M through `litellm.completion`, with short generations to keep CPU time low.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+
+import litellm
+import pytest
+
+from suggester import local_model
+from suggester.errors import InvalidRequest, UnknownModel
+
+MODEL = "local/gemma-3-270m"
+FEW_SHOT = [
+    {"role": "system", "content": "Key results, one per line: kind | what is measured | direction"},
+    {"role": "user", "content": "Objective: Delight our customers (team: customer support)"},
+    {"role": "assistant", "content": "output | customer satisfaction score | increase\n"},
+    {"role": "user", "content": "Objective: Grow our global business via expansion in the EU (team: sales)"},
+]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _registered():
+    local_model.register()
+
+
+# --- no model needed -----------------------------------------------------------------------------
+
+
+def test_base_prompt_joins_roles_and_leaves_a_final_assistant_message_open():
+    prompt = local_model.base_prompt(
+        [
+            {"role": "system", "content": "Rules.\n"},
+            {"role": "user", "content": "Objective: A"},
+            {"role": "assistant", "content": "output | a | increase"},
+            {"role": "user", "content": [{"type": "text", "text": "Objective: B\n\n"}]},
+            {"role": "assistant", "content": "output |"},
+        ]
+    )
+    assert prompt == "Rules.\n\nObjective: A\noutput | a | increase\n\nObjective: B\noutput |"
+
+
+def test_base_prompt_ends_with_a_newline_when_the_user_spoke_last():
+    assert local_model.base_prompt([{"role": "user", "content": "Objective: C"}]) == "Objective: C\n"
+
+
+def test_grammar_text_from_raw_grammar_and_response_formats():
+    assert local_model.grammar_text({"grammar": 'root ::= "a"'}) == 'root ::= "a"'
+    assert local_model.grammar_text({}) is None
+    assert local_model.grammar_text({"response_format": {"type": "text"}}) is None
+    assert "root" in local_model.grammar_text({"response_format": {"type": "json_object"}})
+    schema = {"type": "object", "properties": {"kind": {"enum": ["input", "output"]}}, "required": ["kind"]}
+    from_schema = local_model.grammar_text({"response_format": {"type": "json_schema", "json_schema": {"schema": schema}}})
+    assert '\\"input\\"' in from_schema and '\\"output\\"' in from_schema
+    # llama.cpp's server spelling: json_object with a schema
+    assert local_model.grammar_text({"response_format": {"type": "json_object", "schema": schema}}) == from_schema
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"grammar": 'root ::= "a"', "response_format": {"type": "json_object"}},
+        {"response_format": {"type": "xml"}},
+        {"response_format": {"type": "json_schema", "json_schema": {"name": "no-schema"}}},
+    ],
+)
+def test_grammar_text_rejects_unclear_requests(params):
+    with pytest.raises(InvalidRequest):
+        local_model.grammar_text(params)
+
+
+def test_unknown_model_names_the_known_ones():
+    with pytest.raises(UnknownModel) as caught:
+        local_model.resolve("local/gpt-5-tiny")
+    assert "local/gemma-3-270m" in caught.value.message and "local/smollm2-135m" in caught.value.message
+    assert local_model.resolve("local/gemma-3-270m") is local_model.resolve("gemma-3-270m")
+
+
+def test_register_is_idempotent_and_known_to_litellm():
+    local_model.register()
+    local_model.register()
+    entries = [item for item in litellm.custom_provider_map if item["provider"] == "local"]
+    assert len(entries) == 1
+    assert isinstance(entries[0]["custom_handler"], local_model.LocalLLM)
+    assert litellm.get_llm_provider(MODEL)[1] == "local"
+    assert litellm.supports_response_schema(model=MODEL)
+
+
+def test_unknown_model_through_litellm_fails_before_loading_anything():
+    with pytest.raises(Exception, match="known local models: local/gemma-3-270m"):
+        litellm.completion(model="local/nope", messages=FEW_SHOT, max_tokens=4)
+
+
+# --- the real model ------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_completion_returns_text_usage_and_zero_cost():
+    response = litellm.completion(model=MODEL, messages=FEW_SHOT, max_tokens=24, temperature=0, stop=["\n\n"])
+    choice = response.choices[0]
+    assert choice.message.content.strip()
+    assert choice.finish_reason in ("stop", "length")
+    assert response.usage.prompt_tokens > 20
+    assert 0 < response.usage.completion_tokens <= 24
+    assert response.usage.total_tokens == response.usage.prompt_tokens + response.usage.completion_tokens
+    assert response.model.endswith("gemma-3-270m")
+    assert litellm.completion_cost(completion_response=response) == 0.0
+
+
+@pytest.mark.slow
+def test_max_tokens_cut_reports_length():
+    response = litellm.completion(
+        model=MODEL, messages=[{"role": "user", "content": "Count: 1, 2, 3,"}], max_tokens=5, temperature=0
+    )
+    assert response.choices[0].finish_reason == "length"
+    assert response.usage.completion_tokens == 5
+
+
+@pytest.mark.slow
+def test_json_schema_response_format_yields_json_that_matches():
+    schema = {
+        "type": "object",
+        "properties": {
+            "kind": {"enum": ["input", "output", "initiative"]},
+            "direction": {"enum": ["increase", "decrease", "reach", "complete"]},
+        },
+        "required": ["kind", "direction"],
+        "additionalProperties": False,
+    }
+    response = litellm.completion(
+        model=MODEL,
+        messages=FEW_SHOT,
+        max_tokens=40,
+        temperature=0.7,
+        seed=3,
+        response_format={"type": "json_schema", "json_schema": {"name": "kr", "schema": schema}},
+    )
+    data = json.loads(response.choices[0].message.content)
+    assert data["kind"] in {"input", "output", "initiative"}
+    assert data["direction"] in {"increase", "decrease", "reach", "complete"}
+
+
+@pytest.mark.slow
+def test_raw_gbnf_grammar_passes_through_litellm():
+    response = litellm.completion(
+        model=MODEL, messages=FEW_SHOT, max_tokens=4, grammar='root ::= "input" | "output" | "initiative"'
+    )
+    assert response.choices[0].message.content in {"input", "output", "initiative"}
+
+
+@pytest.mark.slow
+def test_same_prefix_reuses_the_kv_cache():
+    litellm.completion(model=MODEL, messages=FEW_SHOT, max_tokens=2, temperature=0)
+    other_tail = [*FEW_SHOT[:-1], {"role": "user", "content": "Objective: Cut cloud spend (team: engineering)"}]
+    response = litellm.completion(model=MODEL, messages=other_tail, max_tokens=2, temperature=0)
+    cached = response.usage.prompt_tokens_details.cached_tokens
+    shared = len(local_model.base_prompt(FEW_SHOT[:-1]))  # characters, a loose upper bound on tokens
+    assert 20 < cached < response.usage.prompt_tokens
+    assert cached < shared
+
+
+@pytest.mark.slow
+def test_seeded_samples_are_reproducible_and_n_gives_distinct_choices():
+    args = dict(model=MODEL, messages=FEW_SHOT, max_tokens=8, temperature=1.2, seed=11, n=2)
+    first, second = litellm.completion(**args), litellm.completion(**args)
+    texts = [choice.message.content for choice in first.choices]
+    assert texts == [choice.message.content for choice in second.choices]
+    assert len(texts) == 2
+
+
+@pytest.mark.slow
+def test_streaming_yields_the_text_and_usage():
+    chunks = list(
+        litellm.completion(
+            model=MODEL, messages=FEW_SHOT, max_tokens=6, temperature=0, stream=True,
+            stream_options={"include_usage": True},
+        )
+    )  # fmt: skip
+    text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)
+    plain = litellm.completion(model=MODEL, messages=FEW_SHOT, max_tokens=6, temperature=0)
+    assert text == plain.choices[0].message.content
+    assert chunks[-1].usage.completion_tokens == plain.usage.completion_tokens
+
+
+@pytest.mark.slow
+async def test_acompletion_and_astreaming_do_not_block_the_event_loop():
+    ticks = 0
+
+    async def ticker():
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    clock = asyncio.create_task(ticker())
+    response, streamed = await asyncio.gather(
+        litellm.acompletion(model=MODEL, messages=FEW_SHOT, max_tokens=12, temperature=0),
+        litellm.acompletion(model=MODEL, messages=FEW_SHOT, max_tokens=12, temperature=0, stream=True),
+    )
+    text = "".join([chunk.choices[0].delta.content or "" async for chunk in streamed if chunk.choices])
+    clock.cancel()
+    assert response.choices[0].message.content
+    assert text == response.choices[0].message.content  # same prompt, greedy: the lock kept them apart
+    assert ticks > 5
+
+
+@pytest.mark.slow
+def test_threads_share_one_model_safely():
+    results: list[str] = []
+
+    def call():
+        response = litellm.completion(model=MODEL, messages=FEW_SHOT, max_tokens=6, temperature=0)
+        results.append(response.choices[0].message.content)
+
+    threads = [threading.Thread(target=call) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 3 and len(set(results)) == 1
