@@ -16,7 +16,7 @@ ACTIVITY_VERBS = frozenset(
     research explore investigate analyze analyse study brainstorm discuss plan prepare write document
     update monitor track send call email post tweet share interview survey train coach mentor visit
     contact follow work do perform execute participate collaborate coordinate support help assist
-    test try pitch demo present speak give reply respond answer attend publish record produce contribute
+    test try pitch demo present speak give reply respond answer record produce contribute
     """.split()
 )
 
@@ -25,7 +25,7 @@ DELIVERABLE_VERBS = frozenset(
     """
     launch ship release deliver deploy migrate complete finish implement build create develop introduce
     establish open obtain automate integrate replace retire decommission sunset consolidate redesign
-    rebuild localize localise translate roll go set stand adopt rollout certify pass secure
+    rebuild localize localise translate roll go set stand adopt rollout certify pass secure publish
     """.split()
 )
 

@@ -1,0 +1,363 @@
+"""Read a key result written as a sentence into structured fields.
+
+    >>> kr = parse_kr_text("Increase weekly active users from 12,000 to 18,000 by end of Q2")
+    >>> kr.metric, kr.baseline, kr.target, kr.direction.value, kr.due
+    ('weekly active users', 12000.0, 18000.0, 'increase', 'end of Q2')
+
+The parser reads; it never guesses. A field it cannot find stays None, and the validators then say
+what is missing. It must also survive whatever a small language model writes, so every step is a
+tolerant regular expression over the text, and nothing here raises on odd input.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from suggester.models import Direction, KeyResult, Kind, NumberSource
+from suggester.validation.numbers import Quantity, find_quantities
+from suggester.validation.wording import (
+    ACTIVITY_VERBS,
+    DECREASE_VERBS,
+    DELIVERABLE_VERBS,
+    HOLD_VERBS,
+    INCREASE_VERBS,
+    LEVEL_VERBS,
+    OUTCOME_VERBS,
+)
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_YEAR = r"(?:19|20)\d{2}"
+_CYCLE = rf"(?:q[1-4]|h[12])(?:\s*(?:fy\s?)?'?(?:{_YEAR}|\d{{2}})\b)?"
+_DATE_ALTERNATIVES = (
+    rf"{_YEAR}-\d{{1,2}}-\d{{1,2}}",
+    r"\d{1,2}/\d{1,2}/\d{2,4}",
+    rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+{_YEAR})?(?!\s*%)",
+    rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?",
+    rf"(?:the\s+)?end\s+of\s+(?:the\s+)?(?:{_CYCLE}|{_MONTH}|quarter|year|half|month|cycle|sprint|term|semester"
+    rf"|season|fy\s?'?\d{{2,4}}|{_YEAR})(?:\s+{_YEAR})?",
+    rf"{_MONTH}\s+{_YEAR}",
+    _CYCLE,
+    r"fy\s?'?\d{2,4}",
+    r"eo[qym]|year[- ]end|quarter[- ]end|month[- ]end|end of (?:the )?(?:year|quarter|month)",
+    r"(?:this|next|the)\s+(?:quarter|year|half|cycle|month)",
+    r"(?:the\s+)?next\s+\d+\s+(?:days|weeks|months)",
+)
+_DUE_PREPOSITION = r"(?:by|before|until|till|through|on|due|no later than|in|during|for|at|within|over)"
+_DUE_RE = re.compile(
+    rf"(?:\b{_DUE_PREPOSITION}\s+(?:the\s+)?)?(?<![\w/-])(?P<due>{'|'.join(_DATE_ALTERNATIVES)})(?![\w/-])",
+    re.IGNORECASE,
+)
+# A bare month or year counts as a due date only after a preposition ("by May", "in 2027").
+_LOOSE_DUE_RE = re.compile(
+    rf"\b(?:by|before|until|in|during|through)\s+(?P<due>{_MONTH}|{_YEAR})(?![\w%-])", re.IGNORECASE
+)
+
+_TAG_RE = re.compile(
+    r"^\s*(?:[-*+•]\s+|\d+[.)]\s+)?"
+    r"(?:(?:kr|key result)\s*[\d.]*\s*[:.)-]\s*)?"
+    r"(?:[\[(]\s*(?P<kind>input|output|initiative|in|out|init)\b\s*(?:(?:->|→|=>|drives:?|:|,)\s*(?P<drives>[\w ,]*))?"
+    r"\s*[\])]\s*[:-]?\s*)?"
+    r"(?:(?:kr|key result)\s*[\d.]*\s*[:.)-]\s*)?",
+    re.IGNORECASE,
+)
+_KIND_ALIASES = {"in": Kind.input, "out": Kind.output, "init": Kind.initiative}
+
+_BASELINE_CUE = re.compile(
+    r"(?:\bfrom|\bup from|\bdown from|\bcurrently(?: at)?|\btoday(?: at)?|\bbaseline:?|\bwas|\bvs\.?|\bversus"
+    r"|\bcompared (?:to|with)|\bstarting at|\bnow)\s*(?:the\s+|an?\s+|about\s+|around\s+|roughly\s+|~)?$"
+)
+_TARGET_CUE = re.compile(
+    r"(?:\bto|->|→|=>|\bat|\bof|\babove|\bbelow|\bunder|\bover|\bat least|\bat most|\bmore than|\bless than"
+    r"|\bno more than|\bno less than|\bfewer than|\bwithin|\bin under|\bin less than|[<>≤≥]=?|\btarget:?|\breach"
+    r"|\bhit|\bexceed|\bbeyond|\bminimum of|\bmaximum of|\bor (?:more|higher|above|less|lower|below))"
+    r"\s*(?:the\s+|an?\s+|about\s+|around\s+|roughly\s+|~|or (?:above|below|more|less|higher|lower)\s+)*$"
+)
+_RELATIVE_CUE = re.compile(r"\bby\s*(?:at least\s+|about\s+|around\s+|~)?$")
+_CHANGE_NOUN = re.compile(
+    r"^\s*(?:%|percent)?\s*(?P<noun>increase|growth|uplift|rise|gain|improvement|jump|reduction|decrease|drop"
+    r"|decline|cut|fall)\b",
+    re.IGNORECASE,
+)
+_RELATIVE_AFTER = re.compile(r"^\s*(?:qoq|yoy|mom|wow|quarter[- ]over[- ]quarter|year[- ]over[- ]year"
+                             r"|month[- ]over[- ]month|week[- ]over[- ]week)\b", re.IGNORECASE)
+_HOLD_CUE = re.compile(r"\b(?:at|above|below|under|over|within|steady|flat|at or (?:above|below)|at least|at most)\b")
+_MULTIPLIERS = {"double": (100.0, Direction.increase), "triple": (200.0, Direction.increase),
+                "halve": (50.0, Direction.decrease), "quadruple": (300.0, Direction.increase)}
+_LEAD_IN = re.compile(r"^(?:we(?:'ll| will| should| must)?|i(?:'ll| will)?|the team will|to)\s+", re.IGNORECASE)
+_METRIC_BREAK = re.compile(r"[,;:(\[]|\s[-–—]\s|\s?(?:->|→|=>)|\s(?:within|in under|in less than)\s")
+_CUE_TAIL = re.compile(
+    r"(?:^|\s+)(?:from|to|by|at|of|or|above|below|under|over|up from|down from|at least|at most|more than|less than"
+    r"|no more than|or more|or less|vs\.?|versus|compared to|currently|starting at|about|around|the|an?"
+    r"|significantly|substantially|considerably|dramatically|greatly|quickly|steadily|further|[<>≤≥]=?|~)$",
+    re.IGNORECASE,
+)
+_ARTICLES = re.compile(r"^(?:the|our|an?|its|their|total|overall|number of|amount of)\s+", re.IGNORECASE)
+
+
+@dataclass
+class _Reading:
+    """What the parser has read so far."""
+
+    baseline: Quantity | None = None
+    target: Quantity | None = None
+    relative: bool = False
+    direction: Direction | None = None
+    count_style: bool = False
+
+
+def parse_kr_text(
+    text: str, *, id: str = "kr1", kind: Kind | None = None, due_default: str | None = None
+) -> KeyResult:
+    """Read a KR sentence into a KeyResult.
+
+    Args:
+        text: the KR as written, optionally with a bullet, a ``KR1:`` label and a kind tag
+            (``[input]``, ``[output]``, ``[initiative]``, ``[input -> kr1]`` to link it to an output).
+        id: the id to give the KR.
+        kind: the kind, when the caller knows it; else it comes from the tag, else from the wording
+            (then ``kind_inferred`` is True).
+        due_default: the due date or cycle to use when the text names none (e.g. the document's cycle).
+
+    Returns:
+        A KeyResult whose fields are None wherever the text does not say. Numbers read from the text
+        are marked ``baseline_source`` / ``target_source`` = "document".
+    """
+    tag = _TAG_RE.match(text or "")
+    body = (text or "")[tag.end() :].strip() if tag else (text or "").strip()
+    body = re.sub(r"\s+", " ", body)
+    body = _LEAD_IN.sub("", body)
+    given_kind = kind
+    drives: list[str] = []
+    if tag and tag["kind"]:
+        given_kind = given_kind or _KIND_ALIASES.get(tag["kind"].lower()) or Kind(tag["kind"].lower())
+        drives = _drive_ids(tag["drives"] or "")
+
+    due, rest = _read_due(body)
+    verb = _first_word(rest)
+    reading = _read_numbers(rest, verb)
+    direction = _read_direction(rest, verb, reading)
+
+    inferred_kind = given_kind is None
+    final_kind = given_kind or _infer_kind(verb, reading)
+    target = reading.target.value if reading.target else None
+    unit = _unit(reading)
+    if final_kind is Kind.initiative and target is None and reading.baseline is None and verb in DELIVERABLE_VERBS:
+        # A deliverable is graded done / not done: that is its completion measure, read from the verb.
+        direction, target, unit = Direction.complete, 1.0, "done"
+
+    return KeyResult(
+        id=id,
+        kind=final_kind,
+        kind_inferred=inferred_kind,
+        text=body,
+        metric=_read_metric(rest, verb, reading),
+        baseline=reading.baseline.value if reading.baseline else None,
+        target=target,
+        relative=reading.relative,
+        unit=unit,
+        direction=direction,
+        due=due or due_default,
+        drives=drives,
+        baseline_source=NumberSource.document if reading.baseline else None,
+        target_source=NumberSource.document if target is not None else None,
+    )
+
+
+def _drive_ids(raw: str) -> list[str]:
+    ids = []
+    for part in re.split(r"[\s,]+", raw.strip()):
+        if not part or part.lower() in {"and", "drives"}:
+            continue
+        ids.append(f"kr{part}" if part.isdigit() else part.lower())
+    return ids
+
+
+def _read_due(body: str) -> tuple[str | None, str]:
+    """Find the due date or cycle; return it and the text without it (so its digits are not targets)."""
+    matches = [match for match in _DUE_RE.finditer(body)]
+    if not matches:
+        matches = list(_LOOSE_DUE_RE.finditer(body))
+    if not matches:
+        return None, body
+    match = matches[-1]
+    due = match["due"].strip()
+    if re.fullmatch(r"the\s+.*", due, re.IGNORECASE) and due.lower().startswith("the end"):
+        due = due[4:]
+    rest = (body[: match.start()] + " " + body[match.end() :]).strip()
+    rest = re.sub(r"\s+([,.;])", r"\1", rest).strip(" ,;.")
+    return due, re.sub(r"\s+", " ", rest)
+
+
+def _first_word(text: str) -> str | None:
+    match = re.match(r"[A-Za-z][A-Za-z'-]*", text)
+    return match.group(0).lower() if match else None
+
+
+def _read_numbers(text: str, verb: str | None) -> _Reading:
+    """Assign the numbers of a KR to baseline and target, by the words in front of them."""
+    reading = _Reading()
+    lowered = text.lower()
+    quantities = [q for q in find_quantities(text) if not _is_year(q, lowered)]
+
+    pair = re.search(r"\bfrom\s+(?:the\s+|about\s+|around\s+|~)?(?=[\d$€£¥₹.]|[A-Z]{3}\s?\d)", text, re.IGNORECASE)
+    if pair:  # "from A to B": the tightest reading, and the metric may hold other numbers
+        after = [q for q in quantities if q.start >= pair.end()]
+        if len(after) >= 2 and re.fullmatch(r"\s*(?:to|->|→|=>|-|–|up to|down to)\s*(?:the\s+|about\s+|~)?",
+                                            lowered[after[0].end : after[1].start]):
+            reading.baseline, reading.target = after[0], after[1]
+            return reading
+    arrow = next((
+        (a, b) for a, b in zip(quantities, quantities[1:])
+        if re.fullmatch(r"\s*(?:->|→|=>)\s*", text[a.end : b.start])
+    ), None)
+    if arrow:
+        reading.baseline, reading.target = arrow
+        return reading
+
+    share = next((q for q in quantities if q.unit == "%" and re.match(r"\s*of\b", lowered[q.end :])), None)
+    for quantity in quantities:
+        before = lowered[max(0, quantity.start - 30) : quantity.start].rstrip()
+        after = lowered[quantity.end :]
+        if _BASELINE_CUE.search(before + " ") or _BASELINE_CUE.search(before):
+            reading.baseline = reading.baseline or quantity
+        elif share is not None:
+            if quantity is share and reading.target is None:
+                reading.target = quantity
+        elif _RELATIVE_CUE.search(before) and reading.target is None:
+            reading.target, reading.relative = quantity, True
+        elif quantity.unit in ("%", "pp", "points") and _CHANGE_NOUN.match(after) and reading.target is None:
+            reading.target, reading.relative = quantity, True
+            noun = _CHANGE_NOUN.match(after)["noun"].lower()
+            reading.direction = (
+                Direction.decrease if noun in {"reduction", "decrease", "drop", "decline", "cut", "fall"}
+                else Direction.increase
+            )
+        elif quantity.unit == "%" and _RELATIVE_AFTER.match(after) and reading.target is None:
+            reading.target, reading.relative = quantity, True
+        elif _TARGET_CUE.search(before) and reading.target is None:
+            reading.target = quantity
+    if reading.target is None and reading.baseline is None and quantities and verb:
+        first = quantities[0]
+        before = lowered[: first.start]
+        # "Hold 60 demos", "Run at least 8 workshops": a count right after the verb.
+        if re.fullmatch(r"[a-z'-]+(?:\s+(?:up|out|in|on|off|at least|more than|over|another|an additional))?\s*",
+                        before):
+            reading.target = first
+            noun_follows = re.match(r"\s*\+?\s*[a-z]", lowered[first.end :]) is not None
+            reading.count_style = first.unit is None and noun_follows
+    if reading.target is None and len(quantities) - (reading.baseline is not None) == 1 and share is None:
+        remaining = [q for q in quantities if q is not reading.baseline]
+        reading.target = remaining[0]
+    if reading.target is None and verb in _MULTIPLIERS and not quantities:
+        value, reading.direction = _MULTIPLIERS[verb]
+        reading.target, reading.relative = Quantity(value, "%", 0, 0), True
+    return reading
+
+
+def _is_year(quantity: Quantity, lowered: str) -> bool:
+    """A year in the wording ("the 2027 pricing page") is not a target; "from 2000 to 2500" is."""
+    raw = lowered[quantity.start : quantity.end]
+    if quantity.unit or not re.fullmatch(r"(?:19|20)\d{2}", raw.strip()):
+        return False
+    before = lowered[max(0, quantity.start - 12) : quantity.start]
+    return not (_BASELINE_CUE.search(before) or _TARGET_CUE.search(before) or _RELATIVE_CUE.search(before))
+
+
+def _read_direction(text: str, verb: str | None, reading: _Reading) -> Direction | None:
+    lowered = text.lower()
+    if reading.direction:
+        return reading.direction
+    if verb in INCREASE_VERBS:
+        return Direction.increase
+    if verb in DECREASE_VERBS:
+        return Direction.decrease
+    if verb in HOLD_VERBS and (verb != "hold" or _HOLD_CUE.search(lowered)):
+        return Direction.reach
+    if reading.baseline and reading.target and not reading.relative:
+        if reading.target.value > reading.baseline.value:
+            return Direction.increase
+        if reading.target.value < reading.baseline.value:
+            return Direction.decrease
+        return None
+    if re.search(r"\bup from\b", lowered):
+        return Direction.increase
+    if re.search(r"\bdown from\b", lowered):
+        return Direction.decrease
+    if reading.count_style:
+        return Direction.increase  # a count of things done in the cycle only grows
+    return None
+
+
+def _unit(reading: _Reading) -> str | None:
+    for quantity in (reading.target, reading.baseline):
+        if quantity is not None and quantity.unit:
+            return quantity.unit
+    return "count" if reading.count_style else None
+
+
+def _infer_kind(verb: str | None, reading: _Reading) -> Kind:
+    """Kind from the wording: activities with a number are inputs, deliverables are initiatives."""
+    has_number = reading.target is not None or reading.baseline is not None
+    if verb in ACTIVITY_VERBS and verb not in OUTCOME_VERBS:
+        # Without a number an activity is still read as the output it claims to be: the
+        # outcome-not-activity rule then says so, instead of the parser excusing it.
+        return Kind.input if has_number else Kind.output
+    if verb in DELIVERABLE_VERBS:
+        return Kind.input if has_number else Kind.initiative
+    return Kind.output
+
+
+def _read_metric(text: str, verb: str | None, reading: _Reading) -> str | None:
+    """The thing measured: the words after the verb, up to the first number or number cue."""
+    start = 0
+    known_verb = verb is not None and (
+        verb in INCREASE_VERBS | DECREASE_VERBS | HOLD_VERBS | LEVEL_VERBS | ACTIVITY_VERBS | DELIVERABLE_VERBS
+        | OUTCOME_VERBS | set(_MULTIPLIERS)
+    )
+    if known_verb:
+        start = len(verb)
+        particle = re.match(r"\s+(?:up|out|down|in|on|off)\b", text[start:], re.IGNORECASE)
+        if particle and verb in {"set", "roll", "go", "stand", "follow", "bring", "cut", "reach", "sign"}:
+            start += particle.end()
+    if known_verb:
+        preposition = re.match(r"\s+(?:to|with|on|for|about)\s+(?=[a-z])", text[start:], re.IGNORECASE)
+        if preposition and verb in ACTIVITY_VERBS:  # "Reply to every lead": the object is what is measured
+            start += preposition.end()
+    change = _CHANGE_NOUN.match(text[reading.target.end :]) if reading.target is not None else None
+    if reading.count_style and reading.target is not None:
+        start = reading.target.end  # "Hold 60 qualified demos with ...": the noun after the number
+    elif reading.relative and change:  # "a 20% reduction in onboarding time"
+        start = reading.target.end + change.end()
+        start += re.match(r"\s*(?:in|of)?\s*", text[start:]).end()
+    elif reading.target is not None and reading.target.unit == "%" and re.match(
+        r"\s*of\s", text[reading.target.end :]
+    ):
+        start = reading.target.end + re.match(r"\s*of\s", text[reading.target.end :]).end()
+    assigned = sorted((q for q in (reading.baseline, reading.target) if q is not None and q.start >= start),
+                      key=lambda q: q.start)
+    end = assigned[0].start if assigned else len(text)
+    metric = _clean_metric(text[start:end], keep_numbers=reading.baseline is not None and reading.target is not None)
+    if not metric and reading.target is not None:  # "Get to 1,000 paying customers": the noun follows
+        metric = _clean_metric(text[reading.target.end :], keep_numbers=False)
+    return metric
+
+
+def _clean_metric(segment: str, *, keep_numbers: bool) -> str | None:
+    segment = segment.lstrip(" :+")
+    cut = _METRIC_BREAK.search(segment)
+    if cut:
+        segment = segment[: cut.start()]
+    if not keep_numbers:
+        number = re.search(r"(?<![\w.])[$€£]?(?!(?:19|20)\d\d\b)\d", segment)
+        if number:
+            segment = segment[: number.start()]
+    previous = None
+    while previous != segment:
+        previous = segment
+        segment = _CUE_TAIL.sub("", segment).strip(" .,-–—")
+        segment = _ARTICLES.sub("", segment).strip(" .,-–—")
+    return segment or None
