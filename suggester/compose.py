@@ -55,13 +55,19 @@ def resolve_direction(line: DraftLine, neighbor: Neighbor | None) -> Direction:
     return chosen
 
 
-def _relative_change(kr: KeyResult) -> float | None:
+# Stretch, not fantasy: at most double a number, or halve it.
+MAX_INCREASE, MAX_DECREASE = 1.0, 0.5
+
+
+def _relative_change(kr: KeyResult, direction: Direction) -> float | None:
+    change = None
     if kr.baseline and kr.target is not None and kr.baseline > 0:
         change = abs(kr.target / kr.baseline - 1)
-        return min(change, 0.9) if change > 0 else None
-    if kr.relative and kr.target:
-        return min(abs(kr.target) / 100, 0.9)
-    return None
+    elif kr.relative and kr.target:
+        change = abs(kr.target) / 100
+    if not change:
+        return None
+    return min(change, MAX_INCREASE if direction is Direction.increase else MAX_DECREASE)
 
 
 def _clean_metric(metric: str) -> str:
@@ -120,7 +126,7 @@ def compose_kr(line: DraftLine, kr_id: str, neighbor: Neighbor | None, context: 
         direction = Direction.increase
         kr["direction"] = direction
 
-    change = (_relative_change(ref) if ref else None) or _DEFAULT_CHANGE
+    change = (_relative_change(ref, direction) if ref else None) or _DEFAULT_CHANGE
     verb = "Increase" if direction is Direction.increase else "Reduce"
     if found is not None:
         unit = found.unit or unit

@@ -33,6 +33,26 @@ _DIRECTIONS = {d.value: d for d in Direction} | {
 _NUMBERING = re.compile(r"^\s*(?:[-*•]|\(?\d{1,2}[.):])\s*")
 _DRIVES = re.compile(r"drives?\s*:?\s*((?:#?\d+\s*(?:,|and|&)?\s*)+)", re.I)
 _STOP = re.compile(r"^\s*(objective|context|key results?)\b", re.I)
+_LEADING_VERB = re.compile(
+    r"^(?:(?:to|an?|the)\s+)?(?:increase|decrease|reduce|grow|raise|improve|boost|cut|lower|achieve|reach|hit|get|"
+    r"drive|maintain|keep|hold|double|halve|growth|reduction|improvement)(?:s|d|ed)?\s+(?:(?:in|of|the|our)\s+)*",
+    re.I,
+)
+_NUMBER_PHRASE = re.compile(
+    r"(?:[$€£]\s?)?\b\d[\d,.]*(?:st|nd|rd|th)?(?:\s*(?:%|(?:percent|million|billion|thousand|euros?|dollars?|usd|eur|gbp|bn|k|m)\b))*"
+    r"(?:-day|-hour|-week)?\s*(?:\b(?:of|in|to|from)\b\s*)?",
+    re.I,
+)
+
+
+def clean_metric(metric: str) -> str:
+    """What is measured, without a leading verb or numbers: the code owns direction and numbers."""
+    metric = re.sub(r"\s+", " ", metric).strip(" .;:-")
+    for _ in range(2):
+        metric = _LEADING_VERB.sub("", metric).strip()
+    metric = _NUMBER_PHRASE.sub("", metric)
+    metric = re.sub(r"\s+(?:to|from|by|of|in|at|for)$", "", metric.strip(" .;:-,"))
+    return re.sub(r"\s+", " ", metric).strip(" .;:-,")
 
 
 @dataclass
@@ -99,7 +119,7 @@ def _parse_one(raw: str) -> tuple[DraftLine | None, str | None]:
     kind = _KINDS.get(cells[0].lower().rstrip(":"))
     if kind is None:
         return None, f"unknown kind {cells[0][:20]!r} (use input, output or initiative): {raw[:80]!r}"
-    metric = re.sub(r"\s+", " ", cells[1]).strip()
+    metric = re.sub(r"\s+", " ", cells[1]).strip() if kind is Kind.initiative else clean_metric(cells[1])
     if not metric or not re.search(r"[A-Za-z]", metric) or len(metric) > 160:
         return None, f"no readable metric in {raw[:80]!r}"
     direction = None

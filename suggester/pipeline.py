@@ -16,7 +16,18 @@ from suggester import llm, prompting
 from suggester.assembly import Candidate, assemble, link_inputs
 from suggester.compose import Neighbor, compose
 from suggester.errors import DraftFailed, InputTooLong, InvalidRequest
-from suggester.models import CorpusExample, ExampleRef, Finding, OKRSet, Severity, Suggestion, SuggestionRequest, Usage
+from suggester.models import (
+    CorpusExample,
+    ExampleRef,
+    Finding,
+    KeyResult,
+    Kind,
+    OKRSet,
+    Severity,
+    Suggestion,
+    SuggestionRequest,
+    Usage,
+)
 from suggester.numbers import due_date
 from suggester.parsing import DraftLine, line_from_key_result, parse_lines
 from suggester.settings import Settings, get_settings
@@ -93,16 +104,31 @@ def _neighbor_finder(retriever, examples: list[CorpusExample]):
     return find
 
 
-def _problems(findings: list[Finding], parse_problems: list[str]) -> list[str]:
+def _shape_problems(krs: list[KeyResult], count: int) -> list[str]:
+    """What makes a set unusable whatever the validators say: too few KRs, or a kind missing."""
+    problems = []
+    if len(krs) < min(3, count):
+        problems.append(f"only {len(krs)} usable key result(s); write {count} distinct lines")
+    kinds = {kr.kind for kr in krs}
+    if Kind.output not in kinds:
+        problems.append("no output line: add the outcome the team wants")
+    if Kind.input not in kinds:
+        problems.append("no input line: add a lever the team controls, with 'drives N'")
+    return problems
+
+
+def _problems(krs: list[KeyResult], findings: list[Finding], count: int, parse_problems: list[str]) -> list[str]:
     worth = [f for f in findings if f.severity is Severity.error]
     worth += [f for f in findings if f.severity is Severity.warning and f.kr is None]
-    return [f"{f.kr + ': ' if f.kr else ''}{f.message}" for f in worth][:8] + parse_problems[:3]
+    listed = [f"{f.kr + ': ' if f.kr else ''}{f.message}" for f in worth][:6]
+    return _shape_problems(krs, count) + listed + parse_problems[:2]
 
 
-def _score(findings: list[Finding], krs) -> tuple:
+def _score(krs: list[KeyResult], findings: list[Finding], count: int) -> tuple:
+    """Lower is better: usable shape first, then errors, then warnings, then more KRs."""
     errors = sum(f.severity is Severity.error for f in findings)
     warnings = sum(f.severity is Severity.warning for f in findings)
-    return (errors, warnings, -len(krs))
+    return (len(_shape_problems(krs, count)), errors, warnings, -len(krs))
 
 
 async def asuggest(
@@ -185,12 +211,12 @@ async def asuggest(
     krs, findings = build()
 
     attempts_left = settings.repair_attempts if variant.repair else 0
-    while attempts_left > 0 and (not krs or _score(findings, krs)[0] > 0 or any(f.rule == "input-output-mix" for f in findings)):
+    while attempts_left > 0 and _score(krs, findings, request.count)[:2] != (0, 0):
         attempts_left -= 1
         with books.step("render"):
             repair_messages = prompting.messages(
                 "repair", settings.prompts_dir, **prompt_vars,
-                problems=_problems(findings, parse_problems) or ["the draft was empty"],
+                problems=_problems(krs, findings, request.count, parse_problems),
                 draft_lines=[line.render() for line in (pool[0].lines if pool else [])],
             )
         with books.step("generate"):
@@ -202,7 +228,7 @@ async def asuggest(
             continue
         pool.append(Candidate(parsed.lines, from_repair=True))
         new_krs, new_findings = build()
-        if new_krs and (not krs or _score(new_findings, new_krs) <= _score(findings, krs)):
+        if new_krs and (not krs or _score(new_krs, new_findings, request.count) <= _score(krs, findings, request.count)):
             krs, findings = new_krs, new_findings
 
     if not krs:

@@ -55,3 +55,14 @@ def test_line_from_key_result_uses_positions_and_strips_due():
                       target=40, unit="count", direction=Direction.increase, drives=["kr1"])
     assert line_from_key_result(initiative, ids).render() == "initiative | Launch the returns portal | complete"
     assert line_from_key_result(lever, ids).render() == "input | demos held | increase | drives 1"
+
+
+def test_metric_loses_verbs_and_numbers():
+    from suggester.parsing import clean_metric
+
+    assert clean_metric("Increase increase in the number of paid orders") == "number of paid orders"
+    assert clean_metric("50% of online sales") == "online sales"
+    assert clean_metric("1.5 million euros in revenue") == "revenue"
+    assert clean_metric("Reduce the churn rate") == "churn rate"
+    assert clean_metric("NPS") == "NPS"
+    assert parse_lines("output | 12% | increase").lines == []  # nothing left to measure
