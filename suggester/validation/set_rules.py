@@ -121,9 +121,10 @@ def _similarity(a: str, b: str) -> float:
     "Add a guardrail KR (quality, churn, error rate, CSAT) so the push cannot win by cutting corners.",
 )
 def guardrail(okr: OKRSet, ctx: RuleContext) -> Iterator[Violation]:
+    # Inputs are levers judged by the outputs they drive; an output pushing volume needs a counter-metric.
     pushes = [
         kr for kr in okr.key_results
-        if kr.kind is not Kind.initiative
+        if kr.kind is Kind.output
         and kr.direction in (Direction.increase, None)
         and kr.target is not None
         and mentions(kr.metric or kr.text, VOLUME_WORDS)

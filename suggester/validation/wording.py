@@ -76,13 +76,12 @@ UNBOUNDED_PERCENT_WORDS = (
 # Metrics that grow by volume or speed, and the counter-metrics that keep them honest.
 VOLUME_WORDS = (
     "lead", "signup", "sign-up", "sign up", "call", "email", "ticket", "deploy", "release", "velocity",
-    "story point", "throughput", "volume", "unit", "demo", "meeting", "post", "article", "hire", "hiring",
+    "story point", "throughput", "volume", "units", "demo", "meeting", "post", "article", "hire", "hiring",
     "application", "download", "install", "traffic", "visit", "session", "impression", "follower", "mql",
-    "sql", "pipeline", "booking", "deal", "order", "shipment", "feature", "outreach", "output",
-    "content", "video", "episode", "campaign", "trial", "registration", "user", "customer", "revenue",
-    "sales", "arr", "mrr", "subscriber", "pieces", "pick", "claims", "cases", "requests", "merge",
-    "pull request", "commit", "experiment", "donor", "donation", "enrol", "student", "patient", "guest",
-    "room night", "occupancy", "applicant", "candidate", "interview", "listing", "partner",
+    "sql", "pipeline", "orders", "shipment", "feature", "outreach", "content", "video", "episode", "campaign",
+    "trial", "registration", "pieces", "picks", "claims processed", "cases closed", "requests", "merge",
+    "pull request", "commit", "experiment", "applicant", "candidate", "interview", "listing", "output",
+    "page view", "pageview", "click", "subscriber", "open rate",
 )
 QUALITY_WORDS = (
     "quality", "csat", "nps", "satisfaction", "churn", "retention", "error", "defect", "bug", "incident",

@@ -1,0 +1,122 @@
+"""Check OKRs against the rule catalogue: the core of `okr check`, `suggester.check` and `POST /v1/check`.
+
+    from suggester import check
+    report = check("Grow our EU business\\n- Increase EU bookings from EUR 0.4M to EUR 0.7M by Q2")
+    report.errors, [f.rule for f in report.findings]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from suggester.documents import DocumentSet, complete_key_result, load_document, parse_markdown
+from suggester.models import Finding, OKRSet, Severity
+from suggester.settings import get_settings
+from suggester.validation import Profile, load_profile, validate
+
+
+class CheckedSet(BaseModel):
+    """One objective with its KRs as read, and what the rules found."""
+
+    okr: OKRSet = Field(description="The objective and its key results, structured fields filled in from the text.")
+    context: str | None = Field(default=None, description="Context text the baselines were traced to, if any.")
+    where: str | None = Field(default=None, description="File and line of the objective, e.g. okrs.md:3.")
+    findings: list[Finding] = Field(default_factory=list, description="Findings for this set, KR by KR, then set-level.")
+
+
+class CheckReport(BaseModel):
+    """The result of checking one document or one OKR set."""
+
+    source: str = Field(default="<text>", description="File name, or <text> for text given directly.")
+    sets: list[CheckedSet] = Field(default_factory=list, description="Each objective read, with its findings.")
+    errors: int = Field(default=0, description="Number of error-level findings; any error fails the check.")
+    warnings: int = Field(default=0, description="Number of warning-level findings.")
+    infos: int = Field(default=0, description="Number of info-level findings.")
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding of every set, in document order."""
+        return [finding for checked in self.sets for finding in checked.findings]
+
+    @property
+    def okr_sets(self) -> list[OKRSet]:
+        return [checked.okr for checked in self.sets]
+
+    @property
+    def ok(self) -> bool:
+        """True when no finding is an error."""
+        return self.errors == 0
+
+
+def check(
+    okr: OKRSet | str,
+    *,
+    context: str | None = None,
+    profile: Profile | None = None,
+    source: str = "<text>",
+) -> CheckReport:
+    """Check an OKR set, or OKRs written as Markdown / plain text.
+
+    Args:
+        okr: an OKRSet, or text with one or more objectives followed by bullet KRs.
+        context: the user's situation; baselines must trace back to it (overrides a "Context:" line).
+        profile: rule overrides; None uses the file named by settings.rule_profile, if any.
+        source: a name for the text in `where` ("file:line").
+
+    Returns:
+        A CheckReport with the structured sets, their findings and the counts per severity.
+
+    Raises:
+        InputFileError: text with no objective, or a KR before any objective.
+    """
+    if isinstance(okr, str):
+        sets = parse_markdown(okr, source=source)
+    else:
+        completed = okr.model_copy(update={"key_results": [complete_key_result(kr) for kr in okr.key_results]})
+        sets = [DocumentSet(okr=completed, source=source)]
+    return check_sets(sets, source=source, context=context, profile=profile)
+
+
+def check_files(paths: Iterable[str | Path], *, profile: Profile | None = None) -> list[CheckReport]:
+    """Check OKR files (YAML, JSON, Markdown, plain text), one report per file.
+
+    Raises:
+        InputFileError: a file cannot be read or parsed; the message names the file and line.
+    """
+    profile = profile if profile is not None else settings_profile()
+    return [check_sets(load_document(path), source=str(path), profile=profile) for path in paths]
+
+
+def check_sets(
+    sets: list[DocumentSet], *, source: str, context: str | None = None, profile: Profile | None = None
+) -> CheckReport:
+    """Validate document sets and count the findings (shared by `check` and `check_files`)."""
+    profile = profile if profile is not None else settings_profile()
+    report = CheckReport(source=source)
+    for document_set in sets:
+        set_context = context if context is not None else document_set.context
+        findings = [
+            finding.model_copy(update={"where": document_set.where(finding.kr)})
+            for finding in validate(document_set.okr, context=set_context, profile=profile)
+        ]
+        report.sets.append(
+            CheckedSet(okr=document_set.okr, context=set_context, where=document_set.where(), findings=findings)
+        )
+    severities = [finding.severity for finding in report.findings]
+    report.errors = severities.count(Severity.error)
+    report.warnings = severities.count(Severity.warning)
+    report.infos = severities.count(Severity.info)
+    return report
+
+
+def settings_profile() -> Profile | None:
+    """The profile `OKR_RULE_PROFILE` points at, or None when unset.
+
+    Raises:
+        InputFileError: the profile file cannot be read or names unknown rules.
+    """
+    path = get_settings().rule_profile
+    return load_profile(path) if path else None
