@@ -37,8 +37,8 @@ _DATE_ALTERNATIVES = (
     r"\d{1,2}/\d{1,2}/\d{2,4}",
     rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+{_YEAR})?(?!\s*%)",
     rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?",
-    rf"(?:the\s+)?end\s+of\s+(?:the\s+)?(?:{_CYCLE}|{_MONTH}|quarter|year|half|month|cycle|sprint|term|semester"
-    rf"|season|fy\s?'?\d{{2,4}}|{_YEAR})(?:\s+{_YEAR})?",
+    rf"(?:the\s+)?end\s+of\s+(?:the\s+)?(?:{_CYCLE}|{_MONTH}|(?:[a-z]+\s+){{0,2}}(?:quarter|year|half|month|cycle"
+    rf"|sprint|term|semester|season|school year|financial year|fiscal year)|fy\s?'?\d{{2,4}}|{_YEAR})(?:\s+{_YEAR})?",
     rf"{_MONTH}\s+{_YEAR}",
     _CYCLE,
     r"fy\s?'?\d{2,4}",
@@ -62,6 +62,14 @@ _TAG_RE = re.compile(
     r"(?:[\[(]\s*(?P<kind>input|output|initiative|in|out|init)\b\s*(?:(?:->|→|=>|drives:?|:|,)\s*(?P<drives>[\w ,]*))?"
     r"\s*[\])]\s*[:-]?\s*)?"
     r"(?:(?:kr|key result)\s*[\d.]*\s*[:.)-]\s*)?",
+    re.IGNORECASE,
+)
+_PAIR_FROM = re.compile(r"\bfrom\s+(?:the\s+|about\s+|around\s+|roughly\s+|~)?$")
+_PAIR_TO = re.compile(r"\s*(?:[a-z][a-z-]*\s+){0,3}(?:to|up to|down to|->|→|=>|-|–)\s*(?:the\s+|about\s+|~)?")
+# Numbers that are names, not quantities: "SOC 2", "ISO 27001", "Tier 1 support", "24/7".
+_NAMED_NUMBER = re.compile(
+    r"\b(?:SOC|ISO(?:/IEC)?|IEC|WCAG|PCI(?: DSS)?|NIST(?: CSF)?|HIPAA|Tier|Level|Phase|Series|Stage|Version|v|Gen|"
+    r"Python|Java|Windows|iOS|Android|Web)\s?\d+(?:[.:]\d+)*\b|\b24/7\b",
     re.IGNORECASE,
 )
 _KIND_ALIASES = {"in": Kind.input, "out": Kind.output, "init": Kind.initiative}
@@ -92,7 +100,8 @@ _METRIC_BREAK = re.compile(r"[,;:(\[]|\s[-–—]\s|\s?(?:->|→|=>)|\s(?:within
 _CUE_TAIL = re.compile(
     r"(?:^|\s+)(?:from|to|by|at|of|or|above|below|under|over|up from|down from|at least|at most|more than|less than"
     r"|no more than|or more|or less|vs\.?|versus|compared to|currently|starting at|about|around|the|an?"
-    r"|significantly|substantially|considerably|dramatically|greatly|quickly|steadily|further|[<>≤≥]=?|~)$",
+    r"|between|significantly|substantially|considerably|dramatically|greatly|quickly|steadily|further|[<>≤≥]=?|~"
+    r"|[$€£]|usd|eur|gbp|chf)$",
     re.IGNORECASE,
 )
 _ARTICLES = re.compile(r"^(?:the|our|an?|its|their|total|overall|number of|amount of)\s+", re.IGNORECASE)
@@ -142,10 +151,13 @@ def parse_kr_text(
     direction = _read_direction(rest, verb, reading)
 
     inferred_kind = given_kind is None
-    final_kind = given_kind or _infer_kind(verb, reading)
+    milestone = _is_milestone(rest, verb, reading)
+    final_kind = given_kind or (Kind.initiative if milestone else _infer_kind(verb, reading, direction))
     target = reading.target.value if reading.target else None
     unit = _unit(reading)
-    if final_kind is Kind.initiative and target is None and reading.baseline is None and verb in DELIVERABLE_VERBS:
+    if final_kind is Kind.initiative and target is None and reading.baseline is None and (
+        verb in DELIVERABLE_VERBS or milestone
+    ):
         # A deliverable is graded done / not done: that is its completion measure, read from the verb.
         direction, target, unit = Direction.complete, 1.0, "done"
 
@@ -200,62 +212,87 @@ def _first_word(text: str) -> str | None:
 def _read_numbers(text: str, verb: str | None) -> _Reading:
     """Assign the numbers of a KR to baseline and target, by the words in front of them."""
     reading = _Reading()
-    lowered = text.lower()
-    quantities = [q for q in find_quantities(text) if not _is_year(q, lowered)]
+    masked = _NAMED_NUMBER.sub(lambda match: re.sub(r"\d", "N", match.group(0)), text)
+    lowered = masked.lower()
+    quantities = [q for q in find_quantities(masked) if not _is_year(q, lowered)]
 
-    pair = re.search(r"\bfrom\s+(?:the\s+|about\s+|around\s+|~)?(?=[\d$€£¥₹.]|[A-Z]{3}\s?\d)", text, re.IGNORECASE)
-    if pair:  # "from A to B": the tightest reading, and the metric may hold other numbers
-        after = [q for q in quantities if q.start >= pair.end()]
-        if len(after) >= 2 and re.fullmatch(r"\s*(?:to|->|→|=>|-|–|up to|down to)\s*(?:the\s+|about\s+|~)?",
-                                            lowered[after[0].end : after[1].start]):
-            reading.baseline, reading.target = after[0], after[1]
-            return reading
-    arrow = next((
-        (a, b) for a, b in zip(quantities, quantities[1:])
-        if re.fullmatch(r"\s*(?:->|→|=>)\s*", text[a.end : b.start])
-    ), None)
-    if arrow:
-        reading.baseline, reading.target = arrow
+    for a, b in zip(quantities, quantities[1:]):
+        # "from A to B", "A -> B", "between A and B": the tightest readings; other numbers belong to the metric.
+        if _PAIR_FROM.search(lowered[: a.start]) and _PAIR_TO.fullmatch(lowered[a.end : b.start]):
+            reading.baseline, reading.target = a, b
+            break
+        if re.fullmatch(r"\s*(?:->|→|=>)\s*", lowered[a.end : b.start]):
+            reading.baseline, reading.target = a, b
+            break
+        if re.search(r"\bbetween\s*$", lowered[: a.start]) and re.fullmatch(r"\s*(?:and|-|–)\s*", lowered[a.end : b.start]):
+            reading.target = Quantity(b.value, b.unit or a.unit, b.start, b.end)  # the bound to stay within
+            break
+    if reading.target is not None:
+        _harmonise_units(reading)
         return reading
 
     share = next((q for q in quantities if q.unit == "%" and re.match(r"\s*of\b", lowered[q.end :])), None)
+    if quantities and verb and share is None:
+        first = quantities[0]
+        # "Hold 60 demos", "Run at least 8 workshops", "Maintain 99.9% uptime": a number right after the verb.
+        if re.fullmatch(r"[a-z'-]+(?:\s+(?:up|out|in|on|off|to|at least|more than|over|another|an additional))?\s*",
+                        lowered[: first.start]):
+            reading.target = first
+            reading.count_style = first.unit is None and _noun_follows(lowered, first)
     for quantity in quantities:
+        if quantity is reading.target:
+            continue
         before = lowered[max(0, quantity.start - 30) : quantity.start].rstrip()
         after = lowered[quantity.end :]
-        if _BASELINE_CUE.search(before + " ") or _BASELINE_CUE.search(before):
+        if _BASELINE_CUE.search(before):
             reading.baseline = reading.baseline or quantity
+        elif reading.target is not None:
+            continue
         elif share is not None:
-            if quantity is share and reading.target is None:
+            if quantity is share:
                 reading.target = quantity
-        elif _RELATIVE_CUE.search(before) and reading.target is None:
+        elif _RELATIVE_CUE.search(before):
             reading.target, reading.relative = quantity, True
-        elif quantity.unit in ("%", "pp", "points") and _CHANGE_NOUN.match(after) and reading.target is None:
+        elif quantity.unit in ("%", "pp", "points") and _CHANGE_NOUN.match(after):
             reading.target, reading.relative = quantity, True
             noun = _CHANGE_NOUN.match(after)["noun"].lower()
             reading.direction = (
                 Direction.decrease if noun in {"reduction", "decrease", "drop", "decline", "cut", "fall"}
                 else Direction.increase
             )
-        elif quantity.unit == "%" and _RELATIVE_AFTER.match(after) and reading.target is None:
+        elif quantity.unit == "%" and _RELATIVE_AFTER.match(after):
             reading.target, reading.relative = quantity, True
-        elif _TARGET_CUE.search(before) and reading.target is None:
+        elif _TARGET_CUE.search(before):
             reading.target = quantity
-    if reading.target is None and reading.baseline is None and quantities and verb:
-        first = quantities[0]
-        before = lowered[: first.start]
-        # "Hold 60 demos", "Run at least 8 workshops": a count right after the verb.
-        if re.fullmatch(r"[a-z'-]+(?:\s+(?:up|out|in|on|off|at least|more than|over|another|an additional))?\s*",
-                        before):
-            reading.target = first
-            noun_follows = re.match(r"\s*\+?\s*[a-z]", lowered[first.end :]) is not None
-            reading.count_style = first.unit is None and noun_follows
-    if reading.target is None and len(quantities) - (reading.baseline is not None) == 1 and share is None:
-        remaining = [q for q in quantities if q is not reading.baseline]
+    remaining = [q for q in quantities if q is not reading.baseline]
+    if reading.target is None and len(remaining) == 1 and share is None:
         reading.target = remaining[0]
     if reading.target is None and verb in _MULTIPLIERS and not quantities:
         value, reading.direction = _MULTIPLIERS[verb]
         reading.target, reading.relative = Quantity(value, "%", 0, 0), True
+    if reading.target is not None and reading.target.unit is None and not reading.relative:
+        reading.count_style = reading.count_style or _noun_follows(lowered, reading.target)
+    _harmonise_units(reading)
     return reading
+
+
+def _noun_follows(lowered: str, quantity: Quantity) -> bool:
+    """"60 demos", "15 of the 40 steps": a counted noun follows the number."""
+    return re.match(r"\s*\+?\s*(?!per\b|a\b|an\b|each\b|every\b|by\b|and\b|or\b|in\b|on\b|at\b|for\b)[a-z]",
+                    lowered[quantity.end :]) is not None
+
+
+_TIME_UNITS = {"ms": 0.001, "seconds": 1, "minutes": 60, "hours": 3600, "days": 86400, "weeks": 604800}
+
+
+def _harmonise_units(reading: _Reading) -> None:
+    """"from 3 hours to 45 minutes": express the baseline in the target's unit so they compare."""
+    baseline, target = reading.baseline, reading.target
+    if baseline is None or target is None:
+        return
+    if baseline.unit in _TIME_UNITS and target.unit in _TIME_UNITS and baseline.unit != target.unit:
+        value = baseline.value * _TIME_UNITS[baseline.unit] / _TIME_UNITS[target.unit]
+        reading.baseline = Quantity(round(value, 6), target.unit, baseline.start, baseline.end)
 
 
 def _is_year(quantity: Quantity, lowered: str) -> bool:
@@ -299,9 +336,28 @@ def _unit(reading: _Reading) -> str | None:
     return "count" if reading.count_style else None
 
 
-def _infer_kind(verb: str | None, reading: _Reading) -> Kind:
+_MILESTONE_NOUNS = re.compile(r"\b(?:certification|certified|accreditation|accredited|approval|licen[cs]e|go-live)\b",
+                              re.IGNORECASE)
+_ONE_OFF_VERBS = {"hire", "appoint", "recruit", "sign", "close", "win", "acquire", "achieve", "attain", "obtain",
+                  "earn", "gain", "get", "pass"}
+
+
+def _is_milestone(text: str, verb: str | None, reading: _Reading) -> bool:
+    """A one-off result with no number: "Attain ISO 27001 certification", "Hire a Head of Marketing"."""
+    if reading.target is not None or reading.baseline is not None or verb not in _ONE_OFF_VERBS:
+        return False
+    if _MILESTONE_NOUNS.search(text):
+        return True
+    return verb in {"hire", "appoint", "recruit", "sign", "close", "win"} and re.match(
+        rf"{verb}\s+(?:a|an|the|our)\s", text, re.IGNORECASE
+    ) is not None
+
+
+def _infer_kind(verb: str | None, reading: _Reading, direction: Direction | None) -> Kind:
     """Kind from the wording: activities with a number are inputs, deliverables are initiatives."""
     has_number = reading.target is not None or reading.baseline is not None
+    if direction is Direction.reach:  # "Hold churn at or below 1.5%" keeps an outcome at a level
+        return Kind.output
     if verb in ACTIVITY_VERBS and verb not in OUTCOME_VERBS:
         # Without a number an activity is still read as the output it claims to be: the
         # outcome-not-activity rule then says so, instead of the parser excusing it.
@@ -352,7 +408,8 @@ def _clean_metric(segment: str, *, keep_numbers: bool) -> str | None:
     if cut:
         segment = segment[: cut.start()]
     if not keep_numbers:
-        number = re.search(r"(?<![\w.])[$€£]?(?!(?:19|20)\d\d\b)\d", segment)
+        masked = _NAMED_NUMBER.sub(lambda match: re.sub(r"\d", "N", match.group(0)), segment)
+        number = re.search(r"(?<![\w.])[$€£]?(?!(?:19|20)\d\d\b)\d", masked)
         if number:
             segment = segment[: number.start()]
     previous = None

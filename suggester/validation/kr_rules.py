@@ -15,18 +15,21 @@ from suggester.validation.wording import (
     HEDGES,
     HOLD_VERBS,
     INCREASE_VERBS,
+    HIGHER_IS_BETTER,
     LEVEL_VERBS,
+    LOWER_IS_BETTER,
+    NEGATIVE_OK_WORDS,
     UNBOUNDED_PERCENT_WORDS,
     VAGUE_WORDS,
     contains_phrase,
     leading_verb,
+    mentions,
     strip_prefix,
     words,
 )
 
 MAX_WORDS = 25
 TRUSTED_SOURCES = {NumberSource.user_context, NumberSource.document, NumberSource.example}
-_CURRENCY_OR_COUNT = {"count", "USD", "EUR", "GBP", "CHF", "JPY", "INR", "CAD", "AUD", "done"}
 
 
 def _is_done_measure(kr: KeyResult) -> bool:
@@ -45,7 +48,7 @@ def _is_flow_count(kr: KeyResult) -> bool:
     if kr.kind is Kind.input:
         return True
     verb = leading_verb(kr.text)
-    if verb is None or verb in LEVEL_VERBS or verb in HOLD_VERBS or verb in INCREASE_VERBS:
+    if verb is None or verb in LEVEL_VERBS or verb in INCREASE_VERBS:
         return False
     return re.match(r"^[a-z'-]+\s+(?:at least\s+|over\s+|more than\s+)?\d", strip_prefix(kr.text).lower()) is not None
 
@@ -132,10 +135,31 @@ def direction_consistent(kr: KeyResult, ctx: RuleContext) -> Violation | None:
     direction = kr.direction or said
     if kr.relative or kr.baseline is None or kr.target is None:
         return None
+    if verb in NEUTRAL_VERBS:  # "Improve NPS from 30 to 25": the metric's name says which way is better
+        better = _better_direction(kr.metric or strip_prefix(kr.text))
+        if better is Direction.increase and kr.target < kr.baseline:
+            return Violation(detail=f"\"{verb.capitalize()}\" from {_fmt(kr.baseline)} to {_fmt(kr.target)}: "
+                             "for this metric higher is better, yet the target is lower.")
+        if better is Direction.decrease and kr.target > kr.baseline:
+            return Violation(detail=f"\"{verb.capitalize()}\" from {_fmt(kr.baseline)} to {_fmt(kr.target)}: "
+                             "for this metric lower is better, yet the target is higher.")
+        return None
     if direction is Direction.increase and kr.target < kr.baseline:
         return Violation(detail=f"Increase from {_fmt(kr.baseline)} to {_fmt(kr.target)}: the target is lower.")
     if direction is Direction.decrease and kr.target > kr.baseline:
         return Violation(detail=f"Decrease from {_fmt(kr.baseline)} to {_fmt(kr.target)}: the target is higher.")
+    return None
+
+
+NEUTRAL_VERBS = {"improve", "better", "optimize", "optimise", "move", "bring", "get", "take"}
+
+
+def _better_direction(metric: str) -> Direction | None:
+    lower, higher = mentions(metric, LOWER_IS_BETTER), mentions(metric, HIGHER_IS_BETTER)
+    if lower and not higher:
+        return Direction.decrease
+    if higher and not lower:
+        return Direction.increase
     return None
 
 
@@ -146,15 +170,16 @@ def direction_consistent(kr: KeyResult, ctx: RuleContext) -> Violation | None:
 )
 def value_in_range(kr: KeyResult, ctx: RuleContext) -> Violation | None:
     values = [(name, value) for name, value in (("baseline", kr.baseline), ("target", kr.target)) if value is not None]
-    if kr.unit == "%" and not kr.relative:
-        unbounded = contains_phrase(f"{kr.metric or ''} {kr.text}", UNBOUNDED_PERCENT_WORDS)
+    described = kr.metric or strip_prefix(kr.text)
+    if kr.unit == "%" and not kr.relative and not contains_phrase(described, UNBOUNDED_PERCENT_WORDS):
         for name, value in values:
-            if value < 0 or (value > 100 and not unbounded):
-                return Violation(detail=f"The {name} is {_fmt(value)}%: a share must lie between 0% and 100%.")
-    if kr.unit in _CURRENCY_OR_COUNT or kr.unit in ("%", "hours", "days", "minutes", "seconds", "ms"):
+            if value > 100:
+                return Violation(detail=f"The {name} is {_fmt(value)}%: a share cannot exceed 100%.")
+    if not mentions(described, NEGATIVE_OK_WORDS):
         for name, value in values:
             if value < 0:
-                return Violation(detail=f"The {name} is {_fmt(value)} {kr.unit}: it cannot be negative.")
+                return Violation(detail=f"The {name} is {_fmt(value)}{' ' + kr.unit if kr.unit else ''}: "
+                                 "it cannot be negative.")
     return None
 
 
@@ -176,8 +201,8 @@ def outcome_not_activity(kr: KeyResult, ctx: RuleContext) -> Violation | None:
     if kr.kind is not Kind.output:
         return None
     verb = leading_verb(kr.text)
-    if verb not in ACTIVITY_VERBS:
-        return None
+    if verb not in ACTIVITY_VERBS or (verb in HOLD_VERBS and kr.direction is Direction.reach):
+        return None  # "Hold churn at or below 1.5%" keeps an outcome at a level
     severity = Severity.warning if kr.kind_inferred else Severity.error
     return Violation(
         detail=f"\"{verb.capitalize()} ...\" is an activity, yet the KR is an output.", severity=severity
@@ -193,7 +218,7 @@ def vague_language(kr: KeyResult, ctx: RuleContext) -> Violation | None:
     hedge = contains_phrase(kr.text, HEDGES)
     if hedge:
         return Violation(detail=f"\"{hedge}\" hedges the commitment: a KR states what will be true.")
-    if kr.target is None and not _is_done_measure(kr):
+    if kr.target is None or _is_done_measure(kr):  # a number pins the vague word down; "done" does not
         vague = contains_phrase(kr.text, VAGUE_WORDS)
         if vague:
             return Violation(detail=f"\"{vague}\" without a number: the KR cannot be graded as written.")

@@ -132,16 +132,16 @@ def guardrail(okr: OKRSet, ctx: RuleContext) -> Iterator[Violation]:
     ]
     if not pushes:
         return
-    if any(
-        mentions(kr.metric or kr.text, QUALITY_WORDS) or kr.direction in (Direction.decrease, Direction.reach)
-        for kr in okr.key_results
-    ):
+    if any(mentions(kr.metric or kr.text, QUALITY_WORDS) for kr in okr.key_results):
         return
     yield Violation(detail=f"{pushes[0].id} pushes volume and nothing in the set checks quality.")
 
 
 _NON_YEAR_NUMBER = re.compile(r"(?<![\w-])(?!(?:19|20)\d{2}\b)\d[\d,.]*(?:%|[kKmMbB]\b)?")
-_NAMED_NUMBERS = re.compile(r"\b(?:ISO|SOC|PCI|HIPAA|GDPR|NIS|WCAG|Web|ISO/IEC)\s?[\d.:-]+", re.IGNORECASE)
+_NAMED_NUMBERS = re.compile(
+    r"\b(?:ISO|SOC|PCI|HIPAA|GDPR|NIS|WCAG|Web|ISO/IEC|version|v|release|tier|level|phase|series|gen)\s?\d[\d.:-]*",
+    re.IGNORECASE,
+)
 
 
 @set_rule(

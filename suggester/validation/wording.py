@@ -60,8 +60,8 @@ HEDGES = (
 # Comparatives and buzzwords that only hurt when no number pins them down.
 VAGUE_WORDS = (
     "significantly", "substantially", "considerably", "dramatically", "greatly", "a lot", "lots",
-    "better", "more", "less", "fewer", "faster", "improve", "improved", "enhance", "optimize",
-    "optimise", "maximize", "maximise", "minimize", "minimise", "continue", "various", "several",
+    "better", "more", "less", "fewer", "faster", "maximize", "maximise", "minimize", "minimise",
+    "as soon as possible", "continue", "continuing", "various", "several",
     "many", "world-class", "best-in-class", "robust", "seamless", "awesome", "great", "asap", "etc",
     "some", "high-quality", "stronger", "healthier", "excellent", "top-notch",
 )
@@ -69,8 +69,27 @@ VAGUE_WORDS = (
 # Metric words for which a percentage above 100 is normal (growth, retention, attainment, ratios).
 UNBOUNDED_PERCENT_WORDS = (
     "growth", "retention", "nrr", "ndr", "attainment", "quota", "of plan", "of target", "of budget",
-    "yoy", "year-over-year", "year over year", "uplift", "roi", "roas", "return", "increase", "markup",
+    "yoy", "year-over-year", "year over year", "uplift", "roi", "roas", "return on", "markup",
     "coverage ratio", "pipeline coverage", "utilization of", "overachievement",
+)
+
+# Metric words for which a negative value is normal (profit can be a loss, NPS runs from -100).
+NEGATIVE_OK_WORDS = (
+    "nps", "net promoter", "margin", "profit", "ebitda", "income", "earnings", "cash flow", "balance",
+    "sentiment", "growth", "change", "temperature", "delta", "variance", "net", "operating result", "burn",
+)
+
+# Which way is better, for metrics whose name says so: lets "Improve NPS from 30 to 25" be caught.
+HIGHER_IS_BETTER = (
+    "nps", "csat", "satisfaction", "conversion", "retention", "revenue", "arr", "mrr", "uptime", "availability",
+    "margin", "activation", "adoption", "engagement", "renewal", "win rate", "acceptance rate", "completion rate",
+    "accuracy", "coverage", "rating", "score", "on-time", "on time", "profit", "bookings", "attainment",
+)
+LOWER_IS_BETTER = (
+    "churn", "latency", "cost", "cac", "defect", "bug", "incident", "error", "downtime", "wait", "time to",
+    "time-to", "turnover", "attrition", "refund", "complaint", "backlog", "resolution time", "response time",
+    "handling time", "lead time", "cycle time", "drop-off", "dropoff", "bounce", "abandon", "failure", "spend",
+    "mttr", "readmission", "escalation", "dso", "days sales outstanding",
 )
 
 # Metrics that grow by volume or speed, and the counter-metrics that keep them honest.
