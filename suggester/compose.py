@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from suggester.models import Direction, KeyResult, Kind, NumberSource
-from suggester.numbers import find_baseline, format_quantity, nice, unit_family
+from suggester.numbers import Quantity, find_baseline, format_quantity, nice, unit_family
 from suggester.parsing import DraftLine
 
 # Metrics where less is better, whatever a small model says.
@@ -55,8 +55,8 @@ def resolve_direction(line: DraftLine, neighbor: Neighbor | None) -> Direction:
     return chosen
 
 
-# Stretch, not fantasy: at most double a number, or halve it.
-MAX_INCREASE, MAX_DECREASE = 1.0, 0.5
+# Stretch, not fantasy: at most +50% or -50% in one cycle.
+MAX_INCREASE, MAX_DECREASE = 0.5, 0.5
 
 
 def _relative_change(kr: KeyResult, direction: Direction) -> float | None:
@@ -91,8 +91,12 @@ def _target_from(baseline: float, change: float, direction: Direction, unit: str
     return rounded
 
 
-def compose_kr(line: DraftLine, kr_id: str, neighbor: Neighbor | None, context: str | None, due: str) -> KeyResult:
-    """One complete key result from a draft line. Pure: same input, same output."""
+def compose_kr(
+    line: DraftLine, kr_id: str, neighbor: Neighbor | None, context: str | None, due: str,
+    taken: set[Quantity] | None = None,
+) -> KeyResult:
+    """One complete key result from a draft line. Pure but for `taken`, which records the context
+    number used as this KR's baseline so no other KR of the set claims it too."""
     metric = _clean_metric(line.metric)
     direction = resolve_direction(line, neighbor)
     source = NumberSource.example if neighbor else NumberSource.proposed
@@ -107,7 +111,9 @@ def compose_kr(line: DraftLine, kr_id: str, neighbor: Neighbor | None, context: 
     counted = line.kind is Kind.input and direction is Direction.increase and (
         ref is None or (ref.baseline is None and not ref.relative and unit_family(unit) == "number")
     )
-    found = None if counted else find_baseline(metric, unit, context)
+    found = None if counted else find_baseline(metric, unit, context, frozenset(taken or ()))
+    if found is not None and taken is not None:
+        taken.add(found)
     kr = dict(id=kr_id, kind=line.kind, metric=metric, direction=direction, due=due)
 
     if counted:
@@ -148,7 +154,8 @@ def compose(
 ) -> list[KeyResult]:
     """Key results for a set of draft lines, with `drives` links mapped from line numbers to KR ids."""
     ids = [f"kr{i}" for i in range(1, len(lines) + 1)]
-    krs = [compose_kr(line, ids[i], neighbor_for(line), context, due) for i, line in enumerate(lines)]
+    taken: set[Quantity] = set()
+    krs = [compose_kr(line, ids[i], neighbor_for(line), context, due, taken) for i, line in enumerate(lines)]
     outputs = {ids[i] for i, line in enumerate(lines) if line.kind is Kind.output}
     for i, line in enumerate(lines):
         if line.kind is Kind.input:

@@ -115,17 +115,22 @@ def unit_family(unit: str | None) -> str:
     return "number"
 
 
-def find_baseline(metric: str, expected_unit: str | None, context: str | None) -> Quantity | None:
+def find_baseline(
+    metric: str, expected_unit: str | None, context: str | None, taken: frozenset[Quantity] = frozenset()
+) -> Quantity | None:
     """The context number that states the metric's current value, or None when nothing clearly does.
 
     A number qualifies when its clause shares a content word with the metric and its unit is of the
-    same family as the unit similar KRs use. Ambiguity means no baseline: we never guess.
+    same family as the unit similar KRs use. Ambiguity means no baseline: we never guess. Numbers in
+    `taken` already serve as another KR's baseline and are not used twice.
     """
     metric_stems = _stems(metric)
     family = unit_family(expected_unit)
     best: tuple[int, Quantity] | None = None
     tie = False
     for q in quantities(context):
+        if q in taken:
+            continue
         if unit_family(q.unit) != family and not (q.unit is None and family in {"number", "score"}):
             continue
         overlap = len(metric_stems & _stems(q.clause))

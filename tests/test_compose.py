@@ -19,15 +19,15 @@ def test_baseline_from_context_and_target_from_neighbor_change():
     line = DraftLine(Kind.output, "new EU bookings", Direction.increase)
     kr = compose_kr(line, "kr1", BOOKINGS, "We closed EUR 400k of new EU bookings last quarter.", DUE)
     assert kr.baseline == 400000 and kr.baseline_source is NumberSource.user_context
-    assert kr.target == 700000 and kr.target_source is NumberSource.example
-    assert kr.text == f"Increase new EU bookings from EUR 400,000 to EUR 700,000 by {DUE}"
+    assert kr.target == 600000 and kr.target_source is NumberSource.example  # +75% capped at +50%
+    assert kr.text == f"Increase new EU bookings from EUR 400,000 to EUR 600,000 by {DUE}"
 
 
 def test_no_baseline_in_context_means_unknown_and_a_relative_target():
     line = DraftLine(Kind.output, "new EU bookings", Direction.increase)
     kr = compose_kr(line, "kr1", BOOKINGS, "We sell payroll software.", DUE)
     assert kr.baseline is None and kr.baseline_source is None
-    assert kr.relative and kr.target == 75 and kr.unit == "%"
+    assert kr.relative and kr.target == 50 and kr.unit == "%"  # +75% capped
     assert "baseline measured first" in kr.text
 
 
@@ -75,3 +75,14 @@ def test_compose_maps_drives_to_output_ids_only():
     krs = compose(lines, lambda line: None, None, DUE)
     assert [kr.id for kr in krs] == ["kr1", "kr2"]
     assert krs[1].drives == ["kr1"]
+
+
+def test_a_context_number_is_the_baseline_of_one_kr_only():
+    lines = [
+        DraftLine(Kind.output, "mobile checkout conversion", Direction.increase),
+        DraftLine(Kind.output, "mobile product page conversion rate", Direction.increase),
+    ]
+    rate = neighbor(baseline=2, target=3, unit="%", direction=Direction.increase)
+    krs = compose(lines, lambda line: rate, "Mobile checkout conversion is 2.1%.", DUE)
+    assert krs[0].baseline == 2.1
+    assert krs[1].baseline is None and krs[1].relative

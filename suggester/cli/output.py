@@ -31,28 +31,31 @@ def spinner(text: str):
 
 
 def print_suggestion(suggestion) -> None:
-    """The table a manager reads: kind, KR, baseline → target, due, drives; then findings and sources."""
+    """The table a manager reads: kind, KR, baseline → target, due, drives, findings; then hints and sources."""
     from rich.table import Table
 
     from suggester.render import numbers
 
     table = Table(title=f"{suggestion.objective}  [dim]({suggestion.team_type})[/]", show_lines=True, title_justify="left")
-    for column in ("#", "kind", "key result", "baseline → target", "due", "drives"):
-        table.add_column(column, overflow="fold")
+    for column, ratio in (("#", 0), ("kind", 0), ("key result", 4), ("baseline → target", 0), ("due", 0), ("drives", 0), ("findings", 2)):
+        table.add_column(column, overflow="fold", ratio=ratio or None)
     by_kr: dict[str | None, list] = {}
     for finding in suggestion.findings:
         by_kr.setdefault(finding.kr, []).append(finding)
     for kr in suggestion.key_results:
-        notes = "".join(
-            f"\n[{SEVERITY_STYLE[f.severity.value]}]{f.severity.value}[/] {f.rule}: {f.message}" for f in by_kr.get(kr.id, [])
-        )
         table.add_row(
-            kr.id, f"[{KIND_STYLE[kr.kind.value]}]{kr.kind.value}[/]", kr.text + notes, numbers(kr), kr.due or "—",
+            kr.id, f"[{KIND_STYLE[kr.kind.value]}]{kr.kind.value}[/]", kr.text, numbers(kr), kr.due or "—",
             ", ".join(kr.drives) or "—",
+            "\n".join(f"[{SEVERITY_STYLE[f.severity.value]}]{f.severity.value}[/] {f.rule}" for f in by_kr.get(kr.id, [])) or "[green]ok[/]",
         )
     console.print(table)
-    for finding in by_kr.get(None, []):
-        console.print(f"[{SEVERITY_STYLE[finding.severity.value]}]{finding.severity.value}[/] {finding.rule}: {finding.message} [dim]{finding.hint}[/]")
+    for finding in suggestion.findings:
+        where = finding.kr or "set"
+        console.print(
+            f"[{SEVERITY_STYLE[finding.severity.value]}]{finding.severity.value}[/] {where} {finding.rule}: "
+            f"{finding.message} [dim]{finding.hint}[/]",
+            highlight=False,
+        )
     if suggestion.examples_used:
         console.print("[dim]Examples drawn on: " + ", ".join(e.id for e in suggestion.examples_used) + "[/]")
     usage = suggestion.usage
