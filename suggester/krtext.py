@@ -18,6 +18,8 @@ from suggester.models import Direction, KeyResult, Kind, NumberSource
 from suggester.validation.numbers import Quantity, find_quantities
 from suggester.validation.wording import (
     ACTIVITY_VERBS,
+    COMPARATIVES,
+    OPEN_ENDED_VERBS,
     DECREASE_VERBS,
     DELIVERABLE_VERBS,
     HOLD_VERBS,
@@ -98,7 +100,7 @@ _MULTIPLIERS = {"double": (100.0, Direction.increase), "triple": (200.0, Directi
 _LEAD_IN = re.compile(r"^(?:we(?:'ll| will| should| must)?|i(?:'ll| will)?|the team will|to)\s+", re.IGNORECASE)
 _METRIC_BREAK = re.compile(r"[,;:(\[]|\s[-–—]\s|\s?(?:->|→|=>)|\s(?:within|in under|in less than)\s")
 _CUE_TAIL = re.compile(
-    r"(?:^|\s+)(?:from|to|by|at|of|or|above|below|under|over|up from|down from|at least|at most|more than|less than"
+    r"(?:^|\s+)(?:from|to|by|at|of|or|above|below|under|over|within|in|up from|down from|at least|at most|more than|less than"
     r"|no more than|or more|or less|vs\.?|versus|compared to|currently|starting at|about|around|the|an?"
     r"|between|significantly|substantially|considerably|dramatically|greatly|quickly|steadily|further|[<>≤≥]=?|~"
     r"|[$€£]|usd|eur|gbp|chf)$",
@@ -152,12 +154,10 @@ def parse_kr_text(
 
     inferred_kind = given_kind is None
     milestone = _is_milestone(rest, verb, reading)
-    final_kind = given_kind or (Kind.initiative if milestone else _infer_kind(verb, reading, direction))
+    final_kind = given_kind or (Kind.initiative if milestone else _infer_kind(verb, reading, direction, rest, due))
     target = reading.target.value if reading.target else None
     unit = _unit(reading)
-    if final_kind is Kind.initiative and target is None and reading.baseline is None and (
-        verb in DELIVERABLE_VERBS or milestone
-    ):
+    if final_kind is Kind.initiative and target is None and reading.baseline is None and verb not in OPEN_ENDED_VERBS:
         # A deliverable is graded done / not done: that is its completion measure, read from the verb.
         direction, target, unit = Direction.complete, 1.0, "done"
 
@@ -244,7 +244,7 @@ def _read_numbers(text: str, verb: str | None) -> _Reading:
             continue
         before = lowered[max(0, quantity.start - 30) : quantity.start].rstrip()
         after = lowered[quantity.end :]
-        if _BASELINE_CUE.search(before):
+        if _BASELINE_CUE.search(before) and not _loose_from(before, verb, quantities):
             reading.baseline = reading.baseline or quantity
         elif reading.target is not None:
             continue
@@ -276,6 +276,19 @@ def _read_numbers(text: str, verb: str | None) -> _Reading:
     return reading
 
 
+_DIRECTION_VERBS = INCREASE_VERBS | DECREASE_VERBS | HOLD_VERBS | LEVEL_VERBS
+
+
+def _loose_from(before: str, verb: str | None, quantities: list[Quantity]) -> bool:
+    """"Request referrals from 20 former colleagues": a lone "from N" after a verb that moves nothing is a source."""
+    return (
+        len(quantities) == 1
+        and verb is not None
+        and verb not in _DIRECTION_VERBS
+        and re.search(r"(?<!up )(?<!down )\bfrom\s*(?:the\s+)?$", before) is not None
+    )
+
+
 def _noun_follows(lowered: str, quantity: Quantity) -> bool:
     """"60 demos", "15 of the 40 steps": a counted noun follows the number."""
     return re.match(r"\s*\+?\s*(?!per\b|a\b|an\b|each\b|every\b|by\b|and\b|or\b|in\b|on\b|at\b|for\b)[a-z]",
@@ -295,13 +308,22 @@ def _harmonise_units(reading: _Reading) -> None:
         reading.baseline = Quantity(round(value, 6), target.unit, baseline.start, baseline.end)
 
 
+_YEAR_BEFORE = {"the", "in", "of", "for", "since", "by", "fy", "our", "until", "during", "before", "after", "end",
+                "this", "next", "its", "their", "early", "late", "mid", "spring", "summer", "autumn", "fall", "winter"}
+
+
 def _is_year(quantity: Quantity, lowered: str) -> bool:
-    """A year in the wording ("the 2027 pricing page") is not a target; "from 2000 to 2500" is."""
+    """A year in the wording ("the 2027 pricing page") is not a target; "Rewrite 2000 titles" counts titles."""
     raw = lowered[quantity.start : quantity.end]
     if quantity.unit or not re.fullmatch(r"(?:19|20)\d{2}", raw.strip()):
         return False
     before = lowered[max(0, quantity.start - 12) : quantity.start]
-    return not (_BASELINE_CUE.search(before) or _TARGET_CUE.search(before) or _RELATIVE_CUE.search(before))
+    if _BASELINE_CUE.search(before) or _TARGET_CUE.search(before) or _RELATIVE_CUE.search(before):
+        return False
+    previous = re.findall(r"[a-z']+", lowered[: quantity.start])
+    if previous and previous[-1] in _YEAR_BEFORE:
+        return True
+    return re.match(r"\s*[a-z]", lowered[quantity.end :]) is None
 
 
 def _read_direction(text: str, verb: str | None, reading: _Reading) -> Direction | None:
@@ -353,17 +375,24 @@ def _is_milestone(text: str, verb: str | None, reading: _Reading) -> bool:
     ) is not None
 
 
-def _infer_kind(verb: str | None, reading: _Reading, direction: Direction | None) -> Kind:
+def _infer_kind(verb: str | None, reading: _Reading, direction: Direction | None, text: str, due: str | None) -> Kind:
     """Kind from the wording: activities with a number are inputs, deliverables are initiatives."""
     has_number = reading.target is not None or reading.baseline is not None
     if direction is Direction.reach:  # "Hold churn at or below 1.5%" keeps an outcome at a level
         return Kind.output
+    if not has_number and due and verb not in OPEN_ENDED_VERBS | ACTIVITY_VERBS | INCREASE_VERBS | DECREASE_VERBS:
+        # "Link each error code to its help article by June 15": a dated change with a finish line,
+        # unless a comparative shows it wants an outcome to move ("Make onboarding smoother by Q2").
+        comparative = re.search(rf"\b(?:{'|'.join(COMPARATIVES)})\b", text, re.IGNORECASE)
+        return Kind.output if comparative and verb not in DELIVERABLE_VERBS else Kind.initiative
     if verb in ACTIVITY_VERBS and verb not in OUTCOME_VERBS:
         # Without a number an activity is still read as the output it claims to be: the
         # outcome-not-activity rule then says so, instead of the parser excusing it.
         return Kind.input if has_number else Kind.output
     if verb in DELIVERABLE_VERBS:
         return Kind.input if has_number else Kind.initiative
+    if reading.count_style and verb not in OUTCOME_VERBS | _DIRECTION_VERBS:
+        return Kind.input  # "Refresh 60 outdated articles": a count of work done, a lever
     return Kind.output
 
 
@@ -389,7 +418,7 @@ def _read_metric(text: str, verb: str | None, reading: _Reading) -> str | None:
     elif reading.relative and change:  # "a 20% reduction in onboarding time"
         start = reading.target.end + change.end()
         start += re.match(r"\s*(?:in|of)?\s*", text[start:]).end()
-    elif reading.target is not None and reading.target.unit == "%" and re.match(
+    elif reading.baseline is None and reading.target is not None and reading.target.unit == "%" and re.match(
         r"\s*of\s", text[reading.target.end :]
     ):
         start = reading.target.end + re.match(r"\s*of\s", text[reading.target.end :]).end()

@@ -38,19 +38,30 @@ def _is_done_measure(kr: KeyResult) -> bool:
 
 
 def _is_flow_count(kr: KeyResult) -> bool:
-    """A count of things done within the cycle ("Run 8 workshops", "Sign 20 new customers").
+    """A count of things done within the cycle ("Run 8 workshops", "Sign 20 new customers", "Log 70 hours").
 
     It starts from zero each cycle, so it needs no baseline. A level such as "Reach 1,000 customers"
     is not a flow: its verb names a level to hit.
     """
-    if kr.unit != "count" or kr.direction not in (Direction.increase, None):
+    if kr.direction not in (Direction.increase, None) or kr.unit == "%":
         return False
-    if kr.kind is Kind.input:
+    if kr.kind is Kind.input and kr.unit == "count":
         return True
     verb = leading_verb(kr.text)
     if verb is None or verb in LEVEL_VERBS or verb in INCREASE_VERBS:
         return False
-    return re.match(r"^[a-z'-]+\s+(?:at least\s+|over\s+|more than\s+)?\d", strip_prefix(kr.text).lower()) is not None
+    return _FLOW_SHAPE.match(strip_prefix(kr.text).lower()) is not None
+
+
+_FLOW_SHAPE = re.compile(r"^[a-z'-]+\s+(?:at least\s+|over\s+|more than\s+|another\s+)?\d")
+
+
+def _is_coverage_input(kr: KeyResult) -> bool:
+    """An input that sets a standard of practice ("Call 90% of new clients on the day they are referred").
+
+    Like a count, it is measured within the cycle against its own standard, so it needs no baseline.
+    """
+    return kr.kind is Kind.input and kr.unit == "%" and re.search(r"%\s+of\b", kr.text) is not None
 
 
 @kr_rule(
@@ -85,7 +96,7 @@ def has_target(kr: KeyResult, ctx: RuleContext) -> Violation | None:
 def baseline_known(kr: KeyResult, ctx: RuleContext) -> Violation | None:
     if kr.target is None or kr.baseline is not None or kr.kind is Kind.initiative or _is_done_measure(kr):
         return None
-    if kr.direction is Direction.reach or _is_flow_count(kr):
+    if kr.direction is Direction.reach or _is_flow_count(kr) or _is_coverage_input(kr):
         return None
     if kr.relative:
         return Violation(

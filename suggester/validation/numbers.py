@@ -20,23 +20,23 @@ _UNITS = (
     (r"\s?(?:basis points?|bps)", "bps"),
     (r"\s?(?:points?|pts?)", "points"),
     (r"\s?(?:/|out of )\s?(?:5|10|100)\b", None),  # rating scale, kept as written below
-    (r"\s?x(?![a-z])", "x"),
+    (r"\s?x", "x"),
     (r"\s?(?:milliseconds?|ms)", "ms"),
-    (r"\s?(?:seconds?|secs?|s)(?![a-z])", "seconds"),
+    (r"\s?(?:seconds?|secs?|s)", "seconds"),
     (r"\s?(?:minutes?|mins?)", "minutes"),
-    (r"\s?(?:business |working )?(?:hours?|hrs?|h)(?![a-z])", "hours"),
+    (r"\s?(?:business |working )?(?:hours?|hrs?|h)", "hours"),
     (r"\s?(?:business |working |calendar )?days?", "days"),
     (r"\s?weeks?", "weeks"),
     (r"\s?months?", "months"),
 )
-
 NUMBER_RE = re.compile(
     r"(?P<cur>[$€£¥₹]|\b(?:" + "|".join(_CURRENCY_CODES) + r")\s?)?"
     r"(?<![\w.:/-])(?P<sign>[-−])?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?!:\d)"
     r"(?:\s?(?P<scale>thousand|million|billion|bn|mn|mm|[kKmMbB])(?![a-zA-Z]))?"
     r"(?P<code>\s?(?:" + "|".join(_CURRENCY_CODES) + r")\b)?",
 )
-_UNIT_RES = [(re.compile(pattern, re.IGNORECASE), unit) for pattern, unit in _UNITS]
+# A unit ends at a word boundary: "20 weekly sessions" is a count, not weeks.
+_UNIT_RES = [(re.compile(rf"(?:{pattern})(?![a-z])", re.IGNORECASE), unit) for pattern, unit in _UNITS]
 _WORD_NUMBERS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,

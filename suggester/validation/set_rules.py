@@ -14,6 +14,7 @@ from suggester.validation.wording import (
     VOLUME_WORDS,
     leading_verb,
     mentions,
+    mentions_word,
     strip_prefix,
     words,
 )
@@ -121,20 +122,26 @@ def _similarity(a: str, b: str) -> float:
     "Add a guardrail KR (quality, churn, error rate, CSAT) so the push cannot win by cutting corners.",
 )
 def guardrail(okr: OKRSet, ctx: RuleContext) -> Iterator[Violation]:
-    # Inputs are levers judged by the outputs they drive; an output pushing volume needs a counter-metric.
+    # Inputs are levers judged by the outputs they drive, and a rate is not a volume: the push to guard
+    # is an output counting more of something (leads, signups, tickets closed, deploys).
     pushes = [
         kr for kr in okr.key_results
         if kr.kind is Kind.output
         and kr.direction in (Direction.increase, None)
         and kr.target is not None
-        and mentions(kr.metric or kr.text, VOLUME_WORDS)
-        and not mentions(kr.metric or kr.text, QUALITY_WORDS)
+        and kr.unit != "%"
+        and mentions_word(_described(kr), VOLUME_WORDS)
+        and not mentions(_described(kr), QUALITY_WORDS)
     ]
     if not pushes:
         return
-    if any(mentions(kr.metric or kr.text, QUALITY_WORDS) for kr in okr.key_results):
+    if any(mentions(_described(kr), QUALITY_WORDS) for kr in okr.key_results):
         return
     yield Violation(detail=f"{pushes[0].id} pushes volume and nothing in the set checks quality.")
+
+
+def _described(kr: KeyResult) -> str:
+    return f"{kr.metric or ''} {kr.text}"
 
 
 _NON_YEAR_NUMBER = re.compile(r"(?<![\w-])(?!(?:19|20)\d{2}\b)\d[\d,.]*(?:%|[kKmMbB]\b)?")
@@ -157,6 +164,9 @@ def objective_qualitative(okr: OKRSet, ctx: RuleContext) -> Iterator[Violation]:
         yield Violation(detail=f"\"{match.group(0)}\" in the objective: it reads as a key result in disguise.")
 
 
+_OUTCOME_CLAUSE = re.compile(r"\b(?:that|which|who|so|where|to help|to make|to let|to give|to win|to grow)\b", re.IGNORECASE)
+
+
 @set_rule(
     "objective-not-output", "info",
     "The objective names a deliverable, not the change it should bring.",
@@ -164,7 +174,8 @@ def objective_qualitative(okr: OKRSet, ctx: RuleContext) -> Iterator[Violation]:
 )
 def objective_not_output(okr: OKRSet, ctx: RuleContext) -> Iterator[Violation]:
     verb = leading_verb(okr.objective)
-    if verb in OUTPUT_OBJECTIVE_VERBS:
+    # "Build washing machines that stay out of the repair shop" names the change it wants: not an output.
+    if verb in OUTPUT_OBJECTIVE_VERBS and not _OUTCOME_CLAUSE.search(okr.objective):
         yield Violation(detail=f"\"{verb.capitalize()} ...\" names a deliverable, not the change it should bring.")
 
 

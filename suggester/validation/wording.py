@@ -26,7 +26,25 @@ DELIVERABLE_VERBS = frozenset(
     launch ship release deliver deploy migrate complete finish implement build create develop introduce
     establish open obtain automate integrate replace retire decommission sunset consolidate redesign
     rebuild localize localise translate roll go set stand adopt rollout certify pass secure publish
+    link install enable offer show start switch commission found design enforce provide rewrite agree
     """.split()
+)
+
+# Verbs for work that never finishes by itself: an initiative worded like this has no finish line.
+OPEN_ENDED_VERBS = frozenset(
+    """
+    work improve enhance optimize optimise support help assist explore research investigate look continue
+    maintain keep monitor track focus drive strengthen foster encourage promote nurture engage consider
+    discuss think learn study try aim strive coordinate collaborate participate contribute advocate champion
+    prioritize prioritise deepen broaden grow increase raise boost lift reduce cut decrease lower better
+    maximize maximise minimize minimise accelerate expand scale
+    """.split()
+)
+
+# Comparatives that ask for an outcome to move ("smoother onboarding"): the KR wants a number, not a date.
+COMPARATIVES = (
+    "better", "faster", "smoother", "easier", "simpler", "quicker", "cheaper", "happier", "healthier",
+    "stronger", "more", "less", "fewer", "higher", "lower", "bigger", "greater", "clearer", "safer",
 )
 
 # Verbs that say which way a number moves.
@@ -94,7 +112,7 @@ LOWER_IS_BETTER = (
 
 # Metrics that grow by volume or speed, and the counter-metrics that keep them honest.
 VOLUME_WORDS = (
-    "lead", "signup", "sign-up", "sign up", "call", "email", "ticket", "deploy", "release", "velocity",
+    "lead", "signup", "sign-up", "sign up", "call", "email", "ticket", "deploy", "deployment", "release", "velocity",
     "story point", "throughput", "volume", "units", "demo", "meeting", "post", "article", "hire", "hiring",
     "application", "download", "install", "traffic", "visit", "session", "impression", "follower", "mql",
     "sql", "pipeline", "orders", "shipment", "feature", "outreach", "content", "video", "episode", "campaign",
@@ -112,6 +130,7 @@ QUALITY_WORDS = (
     "spoilage", "waste", "scrap", "yield", "on-time", "on time", "sla", "fraud", "chargeback", "abandon",
     "bounce", "unsubscribe", "spam", "ces", "effort score", "readmission", "wait", "turnover",
     "completion rate", "pass rate", "quit", "health", "cycle time", "lead time", "sentiment", "dispute",
+    "approval rate", "default rate", "watch time", "watch hours", "activation", "active",
 )
 
 # An objective that starts like this is a deliverable or business as usual.
@@ -145,6 +164,15 @@ def leading_verb(text: str) -> str | None:
     """The first word of the KR after its prefix, lower-cased: usually the verb."""
     found = words(strip_prefix(text)[:40])
     return found[0] if found else None
+
+
+def mentions_word(text: str, nouns: tuple[str, ...]) -> str | None:
+    """Return the first noun found as a whole word, singular or plural ("lead", "leads", not "leaders")."""
+    lowered = text.lower()
+    for noun in nouns:
+        if re.search(rf"(?<![\w-]){re.escape(noun)}(?:s|es)?(?![\w-])", lowered):
+            return noun
+    return None
 
 
 def contains_phrase(text: str, phrases: tuple[str, ...] | frozenset[str]) -> str | None:
