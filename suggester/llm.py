@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +37,13 @@ class Completion:
     cost_usd: float = 0.0
     latency_ms: float = 0.0
     finish_reason: str | None = None
+    cached: bool = False  # True when replayed from a response cache; latency, tokens and cost are the original's
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+# The eval harness sets this to an object with `lookup(args) -> Completion | None` and
+# `store(args, completion)` (see suggester.evaluation.cache); None, the default, calls the model every time.
+response_cache: ContextVar[Any] = ContextVar("okr_response_cache", default=None)
 
 
 def _litellm():
@@ -153,12 +160,19 @@ async def acomplete(messages: list[dict], model: str, settings: Settings, **para
     """One completion, async. Raises only `suggester.errors` types."""
     litellm = _litellm()
     prepare_model(model, settings)
+    args = _call_args(messages, model, settings, **params)
+    cache = response_cache.get()
+    if cache is not None and (hit := cache.lookup(args)) is not None:
+        return hit
     started = time.perf_counter()
     try:
-        response = await litellm.acompletion(**_call_args(messages, model, settings, **params))
+        response = await litellm.acompletion(**args)
     except Exception as exc:
         raise _translate(exc, model) from exc
-    return _completion_from(response, model, started)
+    completion = _completion_from(response, model, started)
+    if cache is not None:
+        cache.store(args, completion)
+    return completion
 
 
 def warm_up(model: str, settings: Settings) -> None:
