@@ -173,15 +173,14 @@ def _complete_kr(raw: dict, index: int, due_default: str | None, *, trust_number
 
 
 def complete_key_result(kr: KeyResult) -> KeyResult:
-    """A KR with no numbers but a text that states them gets the fields read from its text."""
-    if kr.baseline is not None or kr.target is not None or kr.relative:
-        return kr
+    """Fill what a KR's text states but its fields leave empty (numbers only when none are given)."""
     parsed = parse_kr_text(kr.text, id=kr.id, kind=kr.kind, due_default=kr.due)
-    if parsed.baseline is None and parsed.target is None:
-        return kr
-    updates = {key: getattr(parsed, key) for key in ("metric", "direction") if getattr(kr, key) is None}
-    updates.update({key: getattr(parsed, key) for key in _NUMERIC_FIELDS})
-    return kr.model_copy(update=updates)
+    updates = {key: getattr(parsed, key) for key in ("metric", "direction", "due") if getattr(kr, key) is None}
+    numbers_given = kr.baseline is not None or kr.target is not None or kr.relative
+    if not numbers_given and (parsed.baseline is not None or parsed.target is not None):
+        updates.update({key: getattr(parsed, key) for key in _NUMERIC_FIELDS})
+    updates = {key: value for key, value in updates.items() if value is not None}
+    return kr.model_copy(update=updates) if updates else kr
 
 
 def _compose(text: str) -> yaml.Node | None:

@@ -141,5 +141,5 @@ def test_complete_key_result_fills_numbers_only_when_none_are_given():
     bare = KeyResult(id="kr1", kind=Kind.output, text="Raise NPS from 30 to 45 by Q4")
     filled = complete_key_result(bare)
     assert (filled.baseline, filled.target, filled.direction) == (30, 45, Direction.increase)
-    given = bare.model_copy(update={"target": 50.0})
-    assert complete_key_result(given) is given
+    given = complete_key_result(bare.model_copy(update={"target": 50.0}))
+    assert (given.baseline, given.target, given.due) == (None, 50.0, "Q4")  # given numbers win; the date is read

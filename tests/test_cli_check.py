@@ -1,0 +1,98 @@
+"""`okr check`: output, exit codes, options, and a start that pulls in no heavy library."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from suggester.cli import main
+
+DATA = Path(__file__).parent / "data" / "okrs"
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(main, ["check", *args], input=input)
+
+
+def test_clean_file_exits_0():
+    result = run(str(DATA / "support.yaml"))
+    assert result.exit_code == 0, result.output
+    assert "0 errors, 0 warnings" in result.output
+
+
+def test_errors_exit_1_grouped_by_objective_and_kr():
+    result = run(str(DATA / "plain.txt"))
+    assert result.exit_code == 1
+    out = result.output
+    assert out.index("Improve things") < out.index("Make the product better") < out.index("measurable")
+    assert "hint:" in out and "line 12" in out
+    assert "2 errors" in out
+
+
+def test_bad_input_exits_2_with_file_and_line():
+    result = run(str(DATA / "bad_kind.yaml"))
+    assert result.exit_code == 2
+    assert f"{DATA / 'bad_kind.yaml'}:7:" in result.output
+    assert "Traceback" not in result.output
+    assert run(str(DATA / "absent.md")).exit_code == 2
+    assert run().exit_code == 2
+
+
+def test_json_format_is_a_list_of_reports():
+    result = run(str(DATA / "support.yaml"), str(DATA / "sets.json"), "--format", "json")
+    assert result.exit_code == 1
+    reports = json.loads(result.output)
+    assert [report["errors"] > 0 for report in reports] == [False, True]
+    assert reports[1]["sets"][1]["findings"][0]["where"].startswith(str(DATA / "sets.json"))
+
+
+def test_stdin_and_context():
+    text = "Grow\n- Raise NPS from 32 to 45 by Q4\n- [input -> 1] Hold 40 calls by Q4\n"
+    assert run("-", input=text).exit_code == 0
+    result = run("-", "--context", "Our NPS was 28.", "--format", "json", input=text)
+    findings = json.loads(result.output)[0]["sets"][0]["findings"]
+    assert findings == []  # numbers read from the user's own document are theirs, context or not
+
+
+def test_profile_option(tmp_path):
+    profile = tmp_path / "rules.yaml"
+    profile.write_text("rules:\n  measurable: warning\n  direction-consistent: off\n  count: off\n")
+    result = run(str(DATA / "plain.txt"), "--profile", str(profile))
+    assert result.exit_code == 0, result.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rules:\n  nope: off\n")
+    result = run(str(DATA / "plain.txt"), "--profile", str(bad))
+    assert result.exit_code == 2 and "nope" in result.output
+
+
+def test_rules_lists_the_catalogue():
+    result = run("--rules")
+    assert result.exit_code == 0
+    for rule_id in ("measurable", "baseline-invented", "guardrail", "objective-not-bau"):
+        assert rule_id in result.output
+    rows = json.loads(run("--rules", "--format", "json").output)
+    assert len(rows) == 22 and {"id", "scope", "severity", "message", "hint"} == set(rows[0])
+
+
+def test_help_has_an_example():
+    result = run("--help")
+    assert result.exit_code == 0 and "okr check okrs.md" in result.output
+
+
+def test_check_does_not_import_heavy_libraries():
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from suggester.cli import main\n"
+        f"result = CliRunner().invoke(main, ['check', {str(DATA / 'team_okrs.md')!r}])\n"
+        "assert result.exit_code == 1, result.output\n"
+        "heavy = {'torch', 'sentence_transformers', 'litellm', 'llama_cpp', 'numpy'} & set(sys.modules)\n"
+        "print(sorted(heavy))\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "[]"
