@@ -15,7 +15,9 @@ from suggester.models import KeyResult, Kind
 from suggester.parsing import DraftLine
 
 Embed = Callable[[Sequence[str]], np.ndarray]  # L2-normalized rows
+Prior = Callable[[np.ndarray], np.ndarray]  # metric vectors -> how much each reads like a real KR metric
 DUPLICATE_COSINE = 0.88
+PRIOR_WEIGHT = 0.5
 MAX_INITIATIVES = 1
 
 
@@ -31,10 +33,14 @@ def _normalized(metric: str) -> str:
     return " ".join(metric.lower().split())
 
 
-def assemble(pool: list[Candidate], objective: str, count: int, embed: Embed) -> list[DraftLine]:
-    """Choose `count` lines: the most relevant output, then an input, then the best of the rest.
+def assemble(
+    pool: list[Candidate], objective: str, count: int, embed: Embed, prior: Prior | None = None
+) -> list[DraftLine]:
+    """Choose `count` lines: the best output, then the best input, then the best of the rest.
 
-    Near-duplicates (same metric text, or cosine >= DUPLICATE_COSINE) are dropped, at most one
+    A line's worth is its relevance to the objective plus, when a `prior` is given, how closely it
+    resembles a metric someone actually wrote (its nearest corpus KR): small models also produce
+    on-topic phrases that measure nothing. Near-duplicates (same metric text, or cosine >= DUPLICATE_COSINE) are dropped, at most one
     initiative is kept, and `drives` links are renumbered to the chosen order.
     """
     entries: list[tuple[DraftLine, Candidate]] = []
@@ -49,6 +55,8 @@ def assemble(pool: list[Candidate], objective: str, count: int, embed: Embed) ->
         return []
     vectors = embed([objective] + [line.metric for line, _ in entries])
     relevance = vectors[1:] @ vectors[0]
+    if prior is not None:
+        relevance = relevance + PRIOR_WEIGHT * prior(vectors[1:])
     order = sorted(range(len(entries)), key=lambda i: (-relevance[i], entries[i][1].from_repair))
     chosen: list[int] = []
 

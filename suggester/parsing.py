@@ -51,6 +51,7 @@ def clean_metric(metric: str) -> str:
     for _ in range(2):
         metric = _LEADING_VERB.sub("", metric).strip()
     metric = _NUMBER_PHRASE.sub("", metric)
+    metric = re.sub(r"\b(\w+)(?:\s+\1\b)+", r"\1", metric, flags=re.I)  # "release release" -> "release"
     metric = re.sub(r"\s+(?:to|from|by|of|in|at|for)$", "", metric.strip(" .;:-,"))
     return re.sub(r"\s+", " ", metric).strip(" .;:-,")
 
@@ -119,6 +120,8 @@ def _parse_one(raw: str) -> tuple[DraftLine | None, str | None]:
     kind = _KINDS.get(cells[0].lower().rstrip(":"))
     if kind is None:
         return None, f"unknown kind {cells[0][:20]!r} (use input, output or initiative): {raw[:80]!r}"
+    if kind is Kind.initiative and _LEADING_VERB.match(cells[1]):
+        kind = Kind.output  # "initiative | increase in donor cancellations": a metric, not a project
     metric = re.sub(r"\s+", " ", cells[1]).strip() if kind is Kind.initiative else clean_metric(cells[1])
     if not metric or not re.search(r"[A-Za-z]", metric) or len(metric) > 160:
         return None, f"no readable metric in {raw[:80]!r}"
@@ -134,7 +137,7 @@ def _parse_one(raw: str) -> tuple[DraftLine | None, str | None]:
             direction = _DIRECTIONS[word]
     if kind is Kind.initiative:
         direction = Direction.complete
-    elif direction is Direction.complete:
+    elif direction is Direction.complete or cells[0].lower().startswith("initiative"):
         direction = None  # only initiatives complete; let composition decide
     return DraftLine(kind=kind, metric=metric, direction=direction, drives=drives, raw=raw), None
 

@@ -12,6 +12,8 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from suggester import llm, prompting
 from suggester.assembly import Candidate, assemble, link_inputs
 from suggester.compose import Neighbor, compose
@@ -117,6 +119,12 @@ def _shape_problems(krs: list[KeyResult], count: int) -> list[str]:
     return problems
 
 
+def _metricness(retriever, vectors):
+    """For each metric vector, its cosine to the nearest KR in the corpus."""
+    corpus_vectors, _ = retriever.kr_matrix()
+    return (vectors @ np.asarray(corpus_vectors).T).max(axis=1)
+
+
 def _problems(krs: list[KeyResult], findings: list[Finding], count: int, parse_problems: list[str]) -> list[str]:
     worth = [f for f in findings if f.severity is Severity.error]
     worth += [f for f in findings if f.severity is Severity.warning and f.kr is None]
@@ -193,7 +201,10 @@ async def asuggest(
 
     def build() -> tuple[list, list[Finding]]:
         with books.step("assemble"):
-            lines = assemble(pool, objective=f"{objective} ({team})", count=request.count, embed=retriever.embed_texts)
+            lines = assemble(
+                pool, objective=f"{objective} ({team})", count=request.count, embed=retriever.embed_texts,
+                prior=lambda vectors: _metricness(retriever, vectors),
+            )
         if not lines:
             return [], []
         with books.step("compose"):

@@ -45,3 +45,12 @@ def test_link_inputs_links_unlinked_inputs_to_closest_output():
     link_inputs(krs, embed)
     assert krs[2].drives == ["kr2"] and "kr2" in krs[2].rationale
     assert krs[3].drives == ["kr1"] and krs[3].rationale is None
+
+
+def test_prior_prefers_lines_that_read_like_real_metrics():
+    pool = [candidate("output | bakery payroll done by payroll | increase\noutput | customer churn rate | decrease\n"
+                      "input | onboarding calls held | increase")]
+    real_metrics = embed(["customer churn rate", "onboarding calls held"])
+    prior = lambda vectors: (vectors @ real_metrics.T).max(axis=1)  # noqa: E731
+    chosen = assemble(pool, objective="small business clients", count=2, embed=embed, prior=prior)
+    assert [line.metric for line in chosen] == ["customer churn rate", "onboarding calls held"]
