@@ -43,6 +43,8 @@ _WORD_NUMBERS = {
     "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12, "half": 50, "a third": 33, "a quarter": 25,
 }
 
+_WORD_NUMBER_RE = re.compile(r"\b(" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) + r")\b")
+
 
 @dataclass(frozen=True)
 class Quantity:
@@ -120,10 +122,8 @@ def numbers_in(text: str | None) -> frozenset[float]:
         if match["scale"] and match["scale"].lower() in _SCALES:
             values.add(plain * _SCALES[match["scale"].lower()])
         values.update({plain / 100, plain * 100})
-    lowered = text.lower()
-    for word, number in _WORD_NUMBERS.items():
-        if re.search(rf"\b{word}\b", lowered):
-            values.add(float(number))
+    for word in _WORD_NUMBER_RE.findall(text.lower()):
+        values.add(float(_WORD_NUMBERS[word]))
     return frozenset(values)
 
 

@@ -88,29 +88,26 @@ def not_only_milestones(okr: OKRSet, ctx: RuleContext) -> Iterator[Violation]:
     "Merge them, or make each measure something different.",
 )
 def no_duplicates(okr: OKRSet, ctx: RuleContext) -> Iterator[Violation]:
-    seen: list[KeyResult] = []
+    seen: list[tuple[KeyResult, tuple[str, ...], set[str]]] = []
     for kr in okr.key_results:
-        for earlier in seen:
-            if _same_metric(kr, earlier) or _similarity(kr.text, earlier.text) >= DUPLICATE_SIMILARITY:
+        metric = _metric_key(kr.metric) if kr.metric else ()
+        text = set(words(strip_prefix(kr.text)))
+        for earlier, earlier_metric, earlier_text in seen:
+            if (metric and metric == earlier_metric) or _jaccard(text, earlier_text) >= DUPLICATE_SIMILARITY:
                 yield Violation(detail=f"{kr.id} repeats {earlier.id}.", kr=kr.id)
                 break
-        seen.append(kr)
+        seen.append((kr, metric, text))
 
 
-def _same_metric(a: KeyResult, b: KeyResult) -> bool:
-    if not a.metric or not b.metric:
-        return False
-    return _metric_key(a.metric) == _metric_key(b.metric)
+_METRIC_FILLER = frozenset({"the", "a", "an", "our", "of", "number"})
 
 
 def _metric_key(metric: str) -> tuple[str, ...]:
-    return tuple(word for word in words(metric) if word not in {"the", "a", "an", "our", "of", "number"})
+    return tuple(word for word in words(metric) if word not in _METRIC_FILLER)
 
 
-def _similarity(a: str, b: str) -> float:
-    """Jaccard similarity of word sets, numbers ignored: "from 5 to 8" and "from 5 to 9" are one KR."""
-    left = set(words(strip_prefix(a)))
-    right = set(words(strip_prefix(b)))
+def _jaccard(left: set[str], right: set[str]) -> float:
+    """Similarity of two word sets; numbers are not words, so "from 5 to 8" and "from 5 to 9" match."""
     if not left or not right:
         return 0.0
     return len(left & right) / len(left | right)

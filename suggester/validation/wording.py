@@ -8,6 +8,7 @@ make a KR vague. Keeping them in one module means the parser and the rules never
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Verbs that describe doing work, not a result. Typed as input with a number they are legitimate levers.
 ACTIVITY_VERBS = frozenset(
@@ -166,28 +167,26 @@ def leading_verb(text: str) -> str | None:
     return found[0] if found else None
 
 
+@lru_cache(maxsize=64)
+def _pattern(words_: tuple[str, ...] | frozenset[str], prefix: str, suffix: str) -> re.Pattern[str]:
+    # One compiled alternation per word list: the rules run on every KR, so this is the hot path.
+    alternation = "|".join(re.escape(word) for word in sorted(words_, key=len, reverse=True))
+    return re.compile(rf"{prefix}(?:{alternation}){suffix}")
+
+
 def mentions_word(text: str, nouns: tuple[str, ...]) -> str | None:
     """Return the first noun found as a whole word, singular or plural ("lead", "leads", not "leaders")."""
-    lowered = text.lower()
-    for noun in nouns:
-        if re.search(rf"(?<![\w-]){re.escape(noun)}(?:s|es)?(?![\w-])", lowered):
-            return noun
-    return None
+    match = _pattern(nouns, r"(?<![\w-])(", r")(?:s|es)?(?![\w-])").search(text.lower())
+    return match.group(1) if match else None
 
 
 def contains_phrase(text: str, phrases: tuple[str, ...] | frozenset[str]) -> str | None:
     """Return the first phrase found as whole words in `text` (case-insensitive), else None."""
-    lowered = text.lower()
-    for phrase in phrases:
-        if re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", lowered):
-            return phrase
-    return None
+    match = _pattern(phrases, r"(?<![\w-])(", r")(?![\w-])").search(text.lower())
+    return match.group(1) if match else None
 
 
 def mentions(text: str, stems: tuple[str, ...]) -> str | None:
     """Return the first stem that starts a word in `text` (so "lead" matches "leads"), else None."""
-    lowered = text.lower()
-    for stem in stems:
-        if re.search(rf"(?<![\w-]){re.escape(stem)}", lowered):
-            return stem
-    return None
+    match = _pattern(stems, r"(?<![\w-])(", r")").search(text.lower())
+    return match.group(1) if match else None
