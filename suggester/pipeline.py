@@ -22,16 +22,14 @@ from suggester.models import (
     CorpusExample,
     ExampleRef,
     Finding,
-    KeyResult,
-    Kind,
     OKRSet,
-    Severity,
     Suggestion,
     SuggestionRequest,
     Usage,
 )
 from suggester.numbers import due_date
 from suggester.parsing import DraftLine, line_from_key_result, parse_lines
+from suggester.repair import STOP, arepair_lines, needs_repair, problems_for_model, set_score
 from suggester.settings import Settings, get_settings
 from suggester.teams import normalize_team
 
@@ -81,7 +79,7 @@ def _check_request(request: SuggestionRequest, settings: Settings) -> None:
         )
 
 
-def _example_block(example: CorpusExample) -> dict:
+def example_block(example: CorpusExample) -> dict:
     ids = [kr.id for kr in example.key_results]
     return {
         "objective": example.objective,
@@ -90,7 +88,7 @@ def _example_block(example: CorpusExample) -> dict:
     }
 
 
-def _neighbor_finder(retriever, examples: list[CorpusExample]):
+def neighbor_finder(retriever, examples: list[CorpusExample]):
     """Nearest corpus KR of the same kind: among the retrieved examples first, else the whole corpus."""
 
     def find(line: DraftLine) -> Neighbor | None:
@@ -106,37 +104,10 @@ def _neighbor_finder(retriever, examples: list[CorpusExample]):
     return find
 
 
-def _shape_problems(krs: list[KeyResult], count: int) -> list[str]:
-    """What makes a set unusable whatever the validators say: too few KRs, or a kind missing."""
-    problems = []
-    if len(krs) < min(3, count):
-        problems.append(f"only {len(krs)} usable key result(s); write {count} distinct lines")
-    kinds = {kr.kind for kr in krs}
-    if Kind.output not in kinds:
-        problems.append("no output line: add the outcome the team wants")
-    if Kind.input not in kinds:
-        problems.append("no input line: add a lever the team controls, with 'drives N'")
-    return problems
-
-
 def _metricness(retriever, vectors):
     """For each metric vector, its cosine to the nearest KR in the corpus."""
     corpus_vectors, _ = retriever.kr_matrix()
     return (vectors @ np.asarray(corpus_vectors).T).max(axis=1)
-
-
-def _problems(krs: list[KeyResult], findings: list[Finding], count: int, parse_problems: list[str]) -> list[str]:
-    worth = [f for f in findings if f.severity is Severity.error]
-    worth += [f for f in findings if f.severity is Severity.warning and f.kr is None]
-    listed = [f"{f.kr + ': ' if f.kr else ''}{f.message}" for f in worth][:6]
-    return _shape_problems(krs, count) + listed + parse_problems[:2]
-
-
-def _score(krs: list[KeyResult], findings: list[Finding], count: int) -> tuple:
-    """Lower is better: usable shape first, then errors, then warnings, then more KRs."""
-    errors = sum(f.severity is Severity.error for f in findings)
-    warnings = sum(f.severity is Severity.warning for f in findings)
-    return (len(_shape_problems(krs, count)), errors, warnings, -len(krs))
 
 
 async def asuggest(
@@ -180,7 +151,7 @@ async def asuggest(
     objective = prompting.one_line(request.objective)
     context = prompting.one_line(request.context) or None
     prompt_vars = dict(
-        examples=[_example_block(e) for e in examples] if variant.few_shot else [],
+        examples=[example_block(e) for e in examples] if variant.few_shot else [],
         objective=objective, team_type=prompting.one_line(team), context=context, count=request.count,
     )
     with books.step("render"):
@@ -189,13 +160,13 @@ async def asuggest(
     seed = request.seed if request.seed is not None else settings.seed
     with books.step("generate"):
         completions = await asyncio.gather(*[
-            llm.acomplete(messages, model, settings, seed=None if seed is None else seed + i, stop=["\n\n", "Objective:"])
+            llm.acomplete(messages, model, settings, seed=None if seed is None else seed + i, stop=STOP)
             for i in range(settings.candidates)
         ])
     books.completions.extend(completions)
 
     due = due_date(request.horizon)
-    find_neighbor = _neighbor_finder(retriever, examples)
+    find_neighbor = neighbor_finder(retriever, examples)
     pool: list[Candidate] = []
     parse_problems: list[str] = []
 
@@ -222,24 +193,19 @@ async def asuggest(
     krs, findings = build()
 
     attempts_left = settings.repair_attempts if variant.repair else 0
-    while attempts_left > 0 and _score(krs, findings, request.count)[:2] != (0, 0):
+    while attempts_left > 0 and needs_repair(krs, findings, request.count):
         attempts_left -= 1
-        with books.step("render"):
-            repair_messages = prompting.messages(
-                "repair", settings.prompts_dir, **prompt_vars,
-                problems=_problems(krs, findings, request.count, parse_problems),
-                draft_lines=[line.render() for line in (pool[0].lines if pool else [])],
+        with books.step("repair"):
+            completion, parsed = await arepair_lines(
+                prompt_vars, problems_for_model(krs, findings, request.count, parse_problems),
+                [line.render() for line in (pool[0].lines if pool else [])], model, settings, seed,
             )
-        with books.step("generate"):
-            completion = await llm.acomplete(repair_messages, model, settings, seed=seed, stop=["\n\n", "Objective:"])
         books.completions.append(completion)
-        with books.step("parse"):
-            parsed = parse_lines(completion.text)
         if not parsed.lines:
             continue
         pool.append(Candidate(parsed.lines, from_repair=True))
         new_krs, new_findings = build()
-        if new_krs and (not krs or _score(new_krs, new_findings, request.count) <= _score(krs, findings, request.count)):
+        if new_krs and (not krs or set_score(new_krs, new_findings, request.count) <= set_score(krs, findings, request.count)):
             krs, findings = new_krs, new_findings
 
     if not krs:

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from suggester.cli.output import console, fail, spinner
+from suggester.cli.output import fail, spinner
 
 
 @click.command()
