@@ -96,3 +96,43 @@ def test_check_does_not_import_heavy_libraries():
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == "[]"
+
+
+def test_fix_prints_before_and_after_with_remaining_findings(monkeypatch):
+    import suggester.repair
+    from suggester.krtext import parse_kr_text
+    from suggester.models import Finding, Severity
+
+    calls = []
+
+    def fake_fix_set(okr, findings, *, context=None, settings=None):
+        calls.append((okr.objective, context))
+        before = okr.key_results[0]
+        after = parse_kr_text("Raise CSAT from 82% to 90% by end of Q3", id=before.id)
+        remaining = [Finding(rule="baseline-invented", severity=Severity.warning, message="Baseline 82 is not in the context.",
+                             hint="h", kr=before.id)]
+        fixed = [f for f in findings if f.kr == before.id and f.rule != "baseline-invented"]
+        return [suggester.repair.Fix(before=before, after=after, fixed=fixed, remaining=remaining)]
+
+    monkeypatch.setattr(suggester.repair, "fix_set", fake_fix_set)
+    result = run(str(DATA / "team_okrs.md"), "--fix")
+    assert result.exit_code == 1  # the file itself still has its errors
+    assert [objective for objective, _ in calls] == ["Make onboarding effortless for new teams"]
+    assert calls[0][1].startswith("We closed EUR 0.4M")  # the document's context goes to the repair
+    out = result.output
+    assert "Suggested rewrites" in out and "→ Raise CSAT from 82% to 90% by end of Q3" in out
+    assert "baseline-invented" in out.split("Suggested rewrites")[1]
+    payload = json.loads(run(str(DATA / "team_okrs.md"), "--fix", "--format", "json").output)
+    assert payload["fixes"][0]["after"]["target"] == 90 and payload["reports"][0]["errors"] == 1
+
+
+def test_fix_reports_model_failures_cleanly(monkeypatch):
+    import suggester.repair
+    from suggester.errors import MissingCredentials
+
+    def broken(*args, **kwargs):
+        raise MissingCredentials("no API key for openai/gpt-4o-mini")
+
+    monkeypatch.setattr(suggester.repair, "fix_set", broken)
+    result = run(str(DATA / "team_okrs.md"), "--fix")
+    assert result.exit_code == 2 and "no API key" in result.output and "Traceback" not in result.output

@@ -23,21 +23,25 @@ _SYMBOL = {"error": "✗", "warning": "!", "info": "i"}
 @click.option("--profile", type=click.Path(dir_okay=False, path_type=Path),
               help="YAML file that switches rules off or changes severities (default: $OKR_RULE_PROFILE).")
 @click.option("--context", help="Your situation in a sentence or two; baselines must trace back to it.")
-@click.option("--fix", is_flag=True, help="Send flagged KRs through the repair prompt (needs a model).")
+@click.option("--fix", is_flag=True,
+              help="Rewrite flagged KRs with the model (the repair prompt) and print before -> after; "
+                   "the file is not changed.")
 def check(
     files: tuple[Path, ...], output_format: str, list_rules: bool, profile: Path | None, context: str | None,
     fix: bool,
 ) -> None:
     """Lint OKR files (YAML, JSON, Markdown, plain text) against the rule catalogue.
 
-    Exits 0 when no finding is an error, 1 when one is, 2 when a file cannot be read.
-    Use "-" to read Markdown from standard input.
+    Exits 0 when no finding is an error, 1 when one is, 2 when a file cannot be read
+    (or, with --fix, when the model cannot be reached). Use "-" to read Markdown from
+    standard input. --fix suggests rewrites; the exit status still describes the file.
 
     \b
     Examples:
       okr check okrs.md
       okr check team/*.yaml --format json
       okr check okrs.md --profile okr-rules.yaml
+      okr check okrs.md --fix
       okr check --rules
     """
     from suggester.errors import SuggesterError
@@ -47,8 +51,6 @@ def check(
         return
     if not files:
         fail("no file given; try `okr check okrs.md` (or `okr check --help`)", EXIT_BAD_INPUT)
-    if fix:
-        fail("--fix is not available yet: the repair step (suggester.repair) is not wired in", EXIT_BAD_INPUT)
     from suggester.checking import check as check_text
     from suggester.checking import check_files, check_sets, settings_profile
     from suggester.documents import load_document
@@ -67,13 +69,74 @@ def check(
     except SuggesterError as exc:
         fail(exc.message, EXIT_BAD_INPUT)
 
+    fixes = []
+    if fix:
+        try:
+            fixes = _repair(reports)
+        except SuggesterError as exc:
+            fail(f"--fix: {exc.message}", EXIT_BAD_INPUT)
+
     if output_format == "json":
-        click.echo(json.dumps([report.model_dump(mode="json") for report in reports], indent=2, ensure_ascii=False))
+        rows = [report.model_dump(mode="json") for report in reports]
+        payload = {"reports": rows, "fixes": [_fix_json(*item) for item in fixes]} if fix else rows
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
         for report in reports:
             _print_report(report)
         _print_summary(reports)
+        if fix:
+            _print_fixes(fixes)
     sys.exit(EXIT_FINDINGS if any(report.errors for report in reports) else EXIT_OK)
+
+
+def _repair(reports) -> list[tuple]:
+    """Send each set's flagged KRs through the repair prompt; returns (source, set, Fix) triples."""
+    from suggester.cli.output import spinner
+    from suggester.models import Severity
+    from suggester.repair import fix_set
+
+    flagged = [
+        (report.source, checked) for report in reports for checked in report.sets
+        if any(f.kr and f.severity is not Severity.info for f in checked.findings)
+    ]
+    results = []
+    for number, (source, checked) in enumerate(flagged, start=1):
+        with spinner(f"Repairing flagged KRs of objective {number}/{len(flagged)}: {checked.okr.objective[:50]}"):
+            for item in fix_set(checked.okr, checked.findings, context=checked.context):
+                results.append((source, checked, item))
+    return results
+
+
+def _print_fixes(fixes) -> None:
+    from rich.markup import escape
+
+    console.print()
+    console.print(f"[bold underline]Suggested rewrites ({len(fixes)} flagged KR{'s' * (len(fixes) != 1)})[/]")
+    for source, checked, item in fixes:
+        where = next((f.where for f in item.fixed + item.remaining if f.where), source)
+        console.print(f"  [dim]{escape(where)} {item.before.id}[/] {escape(item.before.text)}", highlight=False)
+        if item.after is None:
+            console.print("    [yellow]no better rewrite found[/]", highlight=False)
+        else:
+            console.print(f"    [green]→ {escape(item.after.text)}[/]", highlight=False)
+        if item.fixed:
+            console.print(f"    [dim]fixed: {', '.join(f.rule for f in item.fixed)}[/]", highlight=False)
+        for finding in item.remaining:
+            severity = finding.severity.value
+            console.print(f"    [{SEVERITY_STYLE[severity]}]{severity}[/] {finding.rule}: {escape(finding.message)}",
+                          highlight=False)
+
+
+def _fix_json(source, checked, item) -> dict:
+    return {
+        "source": source,
+        "objective": checked.okr.objective,
+        "kr": item.before.id,
+        "before": item.before.model_dump(mode="json"),
+        "after": item.after.model_dump(mode="json") if item.after else None,
+        "fixed": [finding.rule for finding in item.fixed],
+        "remaining": [finding.model_dump(mode="json") for finding in item.remaining],
+    }
 
 
 def _print_report(report) -> None:
