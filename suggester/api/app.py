@@ -21,6 +21,7 @@ from suggester.api.resources import Resources, load_everything
 from suggester.api.service import Service
 from suggester.errors import SuggesterError
 from suggester.settings import Settings, get_settings
+from suggester.web import install_page
 
 DESCRIPTION = """\
 Drafts typed, measurable key results (input, output, initiative) for an objective, and checks
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, *, loader: Callable[[Settings],
     app.add_exception_handler(StarletteHTTPException, handle_http_exception)
     app.add_middleware(ServiceMiddleware, metrics=service.metrics, max_body_bytes=settings.max_request_bytes)
     install_openapi(app, settings, auth=service.keys.enabled)
+    install_page(app)  # the web page at / (suggester/web)
     return app
 
 
