@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     seed: int | None = Field(default=None, description="Sampling seed; set it for reproducible drafts.")
     max_tokens: int = 400
     local_n_ctx: int = Field(default=2048, ge=256, description="Context size (tokens) of the embedded local model.")
+    local_n_threads: int = Field(
+        default=0, ge=0, description="CPU threads for the embedded model; 0 = all cores. Use 1 on a busy shared machine."
+    )
     candidates: int = Field(default=2, ge=1, le=8, description="Drafts sampled per request; the best valid set wins.")
     repair_attempts: int = Field(default=1, ge=0, le=5, description="Re-prompts with the findings, per request.")
 
