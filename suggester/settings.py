@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     model: str = Field(default=DEFAULT_MODEL, description="litellm model string, e.g. openai/gpt-4o-mini.")
     api_base: str | None = Field(default=None, description="Base URL for self-hosted providers (Ollama, vLLM, ...).")
     api_key: str | None = Field(default=None, description="API key passed to the provider (else its usual env var).")
+    api_key_env: str | None = Field(
+        default=None,
+        description="Name of an environment variable holding the API key (e.g. VLLM_TOKEN); OKR_API_KEY wins.",
+    )
     fallback_models: list[str] = Field(default_factory=list, description="Models tried in order when the main one fails.")
     timeout_s: float = Field(default=120.0, description="Per LLM call timeout in seconds.")
     num_retries: int = Field(default=2, description="Retries on transient provider errors (litellm).")
