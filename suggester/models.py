@@ -142,9 +142,12 @@ class SuggestionRequest(Strict):
     horizon: str | None = Field(
         default=None, description="Cycle or due date for the KRs (default: end of next quarter).", examples=["Q2 2027"]
     )
-    count: int = Field(default=4, ge=3, le=5, description="How many key results to draft.")
-    model: str | None = Field(default=None, description="litellm model string; default from settings.")
-    seed: int | None = Field(default=None, description="Sampling seed, for reproducible drafts.")
+    # strict: over HTTP, `true` or `4.0` is a client bug to report, not a number to guess at.
+    count: int = Field(default=4, ge=3, le=5, strict=True, description="How many key results to draft.", examples=[4])
+    model: str | None = Field(
+        default=None, description="litellm model string; default from settings.", examples=["openai/gpt-4o-mini"]
+    )
+    seed: int | None = Field(default=None, strict=True, description="Sampling seed, for reproducible drafts.", examples=[7])
 
     @field_validator("objective", "team_type")
     @classmethod
