@@ -15,47 +15,18 @@ import re
 from dataclasses import dataclass
 
 from suggester.models import Direction, KeyResult, Kind, NumberSource
+from suggester.validation.dates import read_due
 from suggester.validation.numbers import Quantity, find_quantities
 from suggester.validation.wording import (
     ACTIVITY_VERBS,
     COMPARATIVES,
-    OPEN_ENDED_VERBS,
     DECREASE_VERBS,
     DELIVERABLE_VERBS,
     HOLD_VERBS,
     INCREASE_VERBS,
     LEVEL_VERBS,
+    OPEN_ENDED_VERBS,
     OUTCOME_VERBS,
-)
-
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
-    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
-_YEAR = r"(?:19|20)\d{2}"
-_CYCLE = rf"(?:q[1-4]|h[12])(?:\s*(?:fy\s?)?'?(?:{_YEAR}|\d{{2}})\b)?"
-_DATE_ALTERNATIVES = (
-    rf"{_YEAR}-\d{{1,2}}-\d{{1,2}}",
-    r"\d{1,2}/\d{1,2}/\d{2,4}",
-    rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+{_YEAR})?(?!\s*%)",
-    rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?",
-    rf"(?:the\s+)?end\s+of\s+(?:the\s+)?(?:{_CYCLE}|{_MONTH}|(?:[a-z]+\s+){{0,2}}(?:quarter|year|half|month|cycle"
-    rf"|sprint|term|semester|season|school year|financial year|fiscal year)|fy\s?'?\d{{2,4}}|{_YEAR})(?:\s+{_YEAR})?",
-    rf"{_MONTH}\s+{_YEAR}",
-    _CYCLE,
-    r"fy\s?'?\d{2,4}",
-    r"eo[qym]|year[- ]end|quarter[- ]end|month[- ]end|end of (?:the )?(?:year|quarter|month)",
-    r"(?:this|next|the)\s+(?:quarter|year|half|cycle|month)",
-    r"(?:the\s+)?next\s+\d+\s+(?:days|weeks|months)",
-)
-_DUE_PREPOSITION = r"(?:by|before|until|till|through|on|due|no later than|in|during|for|at|within|over)"
-_DUE_RE = re.compile(
-    rf"(?:\b{_DUE_PREPOSITION}\s+(?:the\s+)?)?(?<![\w/-])(?P<due>{'|'.join(_DATE_ALTERNATIVES)})(?![\w/-])",
-    re.IGNORECASE,
-)
-# A bare month or year counts as a due date only after a preposition ("by May", "in 2027").
-_LOOSE_DUE_RE = re.compile(
-    rf"\b(?:by|before|until|in|during|through)\s+(?P<due>{_MONTH}|{_YEAR})(?![\w%-])", re.IGNORECASE
 )
 
 _TAG_RE = re.compile(
@@ -147,7 +118,7 @@ def parse_kr_text(
         given_kind = given_kind or _KIND_ALIASES.get(tag["kind"].lower()) or Kind(tag["kind"].lower())
         drives = _drive_ids(tag["drives"] or "")
 
-    due, rest = _read_due(body)
+    due, rest = read_due(body)
     verb = _first_word(rest)
     reading = _read_numbers(rest, verb)
     direction = _read_direction(rest, verb, reading)
@@ -186,22 +157,6 @@ def _drive_ids(raw: str) -> list[str]:
             continue
         ids.append(f"kr{part}" if part.isdigit() else part.lower())
     return ids
-
-
-def _read_due(body: str) -> tuple[str | None, str]:
-    """Find the due date or cycle; return it and the text without it (so its digits are not targets)."""
-    matches = [match for match in _DUE_RE.finditer(body)]
-    if not matches:
-        matches = list(_LOOSE_DUE_RE.finditer(body))
-    if not matches:
-        return None, body
-    match = matches[-1]
-    due = match["due"].strip()
-    if re.fullmatch(r"the\s+.*", due, re.IGNORECASE) and due.lower().startswith("the end"):
-        due = due[4:]
-    rest = (body[: match.start()] + " " + body[match.end() :]).strip()
-    rest = re.sub(r"\s+([,.;])", r"\1", rest).strip(" ,;.")
-    return due, re.sub(r"\s+", " ", rest)
 
 
 def _first_word(text: str) -> str | None:

@@ -7,6 +7,7 @@ import re
 
 from suggester.models import Direction, KeyResult, Kind, NumberSource, Severity
 from suggester.validation.catalogue import RuleContext, Violation, kr_rule
+from suggester.validation.dates import strip_dates
 from suggester.validation.numbers import appears_in
 from suggester.validation.wording import (
     ACTIVITY_VERBS,
@@ -237,12 +238,6 @@ def vague_language(kr: KeyResult, ctx: RuleContext) -> Violation | None:
 
 
 _JOINERS = re.compile(r"\s+(?:and|&|as well as|plus|while)\s+|;\s*", re.IGNORECASE)
-_DATEISH = re.compile(
-    r"\b(?:q[1-4]|h[12]|fy\s?\d{2,4}|(?:19|20)\d{2}(?:-\d{2}){0,2}|\d{1,2}(?:st|nd|rd|th)?\s+"
-    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
-    r"[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?)\b",
-    re.IGNORECASE,
-)
 _MOVE_VERBS = INCREASE_VERBS | DECREASE_VERBS | HOLD_VERBS | {"reach", "hit", "achieve", "launch", "ship"}
 
 
@@ -257,7 +252,7 @@ def one_result(kr: KeyResult, ctx: RuleContext) -> Violation | None:
     parts = _JOINERS.split(text)
     if len(parts) < 2:
         return None
-    with_numbers = [part for part in parts if re.search(r"\d", _DATEISH.sub("", part))]
+    with_numbers = [part for part in parts if re.search(r"\d", strip_dates(part))]
     if len(with_numbers) >= 2:
         return Violation(detail="It sets more than one target joined by \"and\".")
     for part in parts[1:]:
