@@ -37,7 +37,13 @@ from litellm.types.utils import (  # noqa: E402
     Usage,
 )
 
-from suggester.errors import InputTooLong, InvalidRequest, ProviderError, UnknownModel  # noqa: E402
+from suggester.errors import (  # noqa: E402
+    InputTooLong,
+    InvalidRequest,
+    ProviderError,
+    ProviderTimeout,
+    UnknownModel,
+)
 from suggester.settings import Settings, get_settings  # noqa: E402
 
 PROVIDER = "local"
@@ -191,7 +197,7 @@ def _load(model: str) -> _Loaded:
                 llama = Llama(
                     model_path=str(path),
                     n_ctx=settings.local_n_ctx,
-                    n_threads=_cores(),
+                    n_threads=settings.local_n_threads or _cores(),
                     verbose=False,
                 )
             _loaded[spec.name] = _Loaded(llama, threading.Lock(), _chat_formatter(llama) if spec.chat else None)
@@ -232,6 +238,17 @@ def _chat_formatter(llama: Any) -> Any:
 def preload(model: str) -> None:
     """Load the model's weights now (for a CLI or server start), so the first request does not wait."""
     _load(model)
+
+
+def llama(model: str) -> Any:
+    """The model's loaded `llama_cpp.Llama` (for benchmarks and diagnostics). It is shared: do not use it
+    while another thread may be generating."""
+    return _load(model).llama
+
+
+def encode_prompt(model: str, messages: list[dict]) -> list[int]:
+    """The exact prompt tokens the provider feeds llama.cpp for these messages."""
+    return _prompt_tokens(_load(model), messages)[0]
 
 
 # --- requests ------------------------------------------------------------------------------------
@@ -326,14 +343,26 @@ def _perf(llama: Any) -> Any:
     return llama_cpp.llama_perf_context(llama.ctx)
 
 
+def _seconds(timeout: Any) -> float:
+    if isinstance(timeout, (int, float)):
+        return float(timeout)
+    read = getattr(timeout, "read", None)  # an httpx.Timeout
+    return float(read) if read else -1  # -1: wait as long as it takes
+
+
 @contextlib.contextmanager
-def _llama_errors(model: str) -> Iterator[None]:
+def _exclusive(loaded: _Loaded, model: str, timeout: Any) -> Iterator[None]:
+    """Hold the model for one request, after waiting at most `timeout` for the request before it."""
+    if not loaded.lock.acquire(timeout=_seconds(timeout)):
+        raise ProviderTimeout(f"{PROVIDER}/{model} stayed busy with other requests for {timeout} s", model=model)
     try:
         yield
-    except ValueError as exc:
+    except ValueError as exc:  # how llama-cpp-python reports a request it cannot run
         if "exceed context window" in str(exc):
-            raise InputTooLong(f"prompt too long for {model}: {exc}", model=model) from exc
-        raise ProviderError(f"{model} failed: {exc}", model=model) from exc
+            raise InputTooLong(f"prompt too long for {PROVIDER}/{model}: {exc}", model=model) from exc
+        raise ProviderError(f"{PROVIDER}/{model} failed: {exc}", model=model) from exc
+    finally:
+        loaded.lock.release()
 
 
 @dataclass
@@ -346,15 +375,20 @@ class _Generated:
     timings_ms: dict[str, float]
 
 
-def generate(model: str, messages: list[dict], optional_params: dict) -> _Generated:
-    """Run one request on the embedded model (``n`` samples in a row, reusing the prompt's KV cache)."""
+def generate(model: str, messages: list[dict], optional_params: dict, timeout: Any = None) -> _Generated:
+    """Run one request on the embedded model (``n`` samples in a row, reusing the prompt's KV cache).
+
+    Raises:
+        UnknownModel, InvalidRequest, InputTooLong, ProviderTimeout (the model stayed busy longer
+        than `timeout` seconds), ProviderError.
+    """
     import llama_cpp
 
     loaded, tokens, kwargs = _request(model, messages, optional_params)
     n = int(optional_params.get("n") or 1)
     texts, reasons, completion_tokens, evaluated = [], [], 0, 0
     started = time.perf_counter()
-    with loaded.lock, _llama_errors(model):
+    with _exclusive(loaded, model, timeout):
         llama_cpp.llama_perf_context_reset(loaded.llama.ctx)
         for index in range(n):
             if index and kwargs.get("seed") is not None:
@@ -381,13 +415,15 @@ def generate(model: str, messages: list[dict], optional_params: dict) -> _Genera
     )
 
 
-def stream(model: str, messages: list[dict], optional_params: dict) -> Iterator[GenericStreamingChunk]:
+def stream(
+    model: str, messages: list[dict], optional_params: dict, timeout: Any = None
+) -> Iterator[GenericStreamingChunk]:
     """Yield litellm streaming chunks as llama.cpp produces text; the last chunk carries the usage."""
     if int(optional_params.get("n") or 1) != 1:
         raise InvalidRequest("the local provider streams one choice only (n=1)")
     loaded, tokens, kwargs = _request(model, messages, optional_params)
     text, finish_reason = [], "stop"
-    with loaded.lock, _llama_errors(model):
+    with _exclusive(loaded, model, timeout):
         for chunk in loaded.llama.create_completion(tokens, stream=True, **kwargs):
             choice = chunk["choices"][0]
             if choice["text"]:
@@ -412,21 +448,47 @@ class LocalLLM(CustomLLM):
     """litellm custom provider for the embedded models; litellm passes the model name without ``local/``."""
 
     def completion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> ModelResponse:
-        return _fill(kwargs["model_response"], model, generate(model, messages, kwargs["optional_params"]))
+        with _litellm_errors(model):
+            generated = generate(model, messages, kwargs["optional_params"], kwargs.get("timeout"))
+        return _fill(kwargs["model_response"], model, generated)
 
     async def acompletion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> ModelResponse:
         # Generation runs in a worker thread so the event loop keeps serving other requests meanwhile.
-        generated = await asyncio.to_thread(generate, model, messages, kwargs["optional_params"])
+        with _litellm_errors(model):
+            generated = await asyncio.to_thread(
+                generate, model, messages, kwargs["optional_params"], kwargs.get("timeout")
+            )
         return _fill(kwargs["model_response"], model, generated)
 
     def streaming(self, model: str, messages: list, *args: Any, **kwargs: Any) -> Iterator[GenericStreamingChunk]:
-        yield from stream(model, messages, kwargs["optional_params"])
+        with _litellm_errors(model):
+            yield from stream(model, messages, kwargs["optional_params"], kwargs.get("timeout"))
 
     async def astreaming(
         self, model: str, messages: list, *args: Any, **kwargs: Any
     ) -> AsyncIterator[GenericStreamingChunk]:
-        async for chunk in _in_thread(stream(model, messages, kwargs["optional_params"])):
-            yield chunk
+        with _litellm_errors(model):
+            async for chunk in _in_thread(stream(model, messages, kwargs["optional_params"], kwargs.get("timeout"))):
+                yield chunk
+
+
+@contextlib.contextmanager
+def _litellm_errors(model: str) -> Iterator[None]:
+    """Raise litellm's own exception kinds from the provider: litellm passes those on unchanged (ours it
+    wraps as a connection error), so callers, retries and Router fallbacks see a timeout as a timeout."""
+    where = {"model": f"{PROVIDER}/{model}", "llm_provider": PROVIDER}
+    try:
+        yield
+    except UnknownModel as exc:
+        raise litellm.NotFoundError(message=exc.message, **where) from exc
+    except InputTooLong as exc:
+        raise litellm.ContextWindowExceededError(message=exc.message, **where) from exc
+    except InvalidRequest as exc:
+        raise litellm.BadRequestError(message=exc.message, **where) from exc
+    except ProviderTimeout as exc:
+        raise litellm.Timeout(message=exc.message, **where) from exc
+    except ProviderError as exc:
+        raise litellm.InternalServerError(message=exc.message, **where) from exc
 
 
 def _fill(response: ModelResponse, model: str, generated: _Generated) -> ModelResponse:

@@ -14,7 +14,7 @@ import litellm
 import pytest
 
 from suggester import local_model
-from suggester.errors import InvalidRequest, UnknownModel
+from suggester.errors import InvalidRequest, ProviderTimeout, UnknownModel
 
 MODEL = "local/gemma-3-270m"
 FEW_SHOT = [
@@ -92,8 +92,8 @@ def test_register_is_idempotent_and_known_to_litellm():
     assert litellm.supports_response_schema(model=MODEL)
 
 
-def test_unknown_model_through_litellm_fails_before_loading_anything():
-    with pytest.raises(Exception, match="known local models: local/gemma-3-270m"):
+def test_unknown_model_through_litellm_is_a_not_found_error():
+    with pytest.raises(litellm.NotFoundError, match="known local models: local/gemma-3-270m"):
         litellm.completion(model="local/nope", messages=FEW_SHOT, max_tokens=4)
 
 
@@ -224,3 +224,22 @@ def test_threads_share_one_model_safely():
     for thread in threads:
         thread.join()
     assert len(results) == 3 and len(set(results)) == 1
+
+
+@pytest.mark.slow
+def test_bad_requests_become_litellm_errors_that_name_the_problem():
+    with pytest.raises(litellm.BadRequestError, match="unsupported response_format type 'xml'"):
+        litellm.completion(model=MODEL, messages=FEW_SHOT, max_tokens=4, response_format={"type": "xml"})
+    too_long = [{"role": "user", "content": "key result " * 3000}]
+    with pytest.raises(litellm.ContextWindowExceededError, match="prompt too long"):
+        litellm.completion(model=MODEL, messages=too_long, max_tokens=4)
+
+
+@pytest.mark.slow
+def test_a_busy_model_times_out_instead_of_waiting_forever():
+    loaded = local_model._load(MODEL)
+    with loaded.lock:  # another request is generating
+        with pytest.raises(ProviderTimeout):
+            local_model.generate(MODEL, FEW_SHOT, {"max_tokens": 2}, timeout=0.05)
+        with pytest.raises(litellm.Timeout):
+            litellm.completion(model=MODEL, messages=FEW_SHOT, max_tokens=2, timeout=0.05, num_retries=0)

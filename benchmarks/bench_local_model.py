@@ -1,0 +1,263 @@
+"""Benchmark the embedded local models behind our litellm provider.
+
+One command prints four tables:
+
+1. speed:  tokens/s through ``litellm.completion(model="local/...")`` vs raw llama-cpp-python on the
+           same prompt tokens and settings (target: provider >= 90% of raw);
+2. prefix: the KV-cache reuse of a shared few-shot prefix (second prompt with a different tail);
+3. models: both candidates on the same 10 objectives (none of them in the corpus), with the real draft
+           prompt (prompts/draft.*.j2 through suggester.prompting) and 3 fixed few-shot examples: the share
+           of lines in the ``kind | what is measured | direction`` shape, valid kinds, usable sets,
+           tokens/s and latency;
+4. threads: raw generation speed with 1 thread vs all cores (llama.cpp's threads spin-wait on each
+           other, so on a machine busy with other work more threads can be much slower).
+
+The load average is printed before and after: on a shared machine, compare ratios within one run.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_local_model.py                 # everything, ~2 min on 2 cores
+    .venv/bin/python benchmarks/bench_local_model.py --only speed --models gemma-3-270m
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+
+import litellm  # noqa: E402
+
+from suggester import local_model, prompting  # noqa: E402
+from suggester.corpus import load_corpus  # noqa: E402
+from suggester.parsing import line_from_key_result, parse_lines  # noqa: E402
+from suggester.settings import get_settings  # noqa: E402
+
+FEW_SHOT_TEAMS = ("sales", "customer support", "engineering")
+OBJECTIVES = [
+    ("Become the go-to supplier for independent bookshops in the Nordics", "sales"),
+    ("Make our help desk the reason customers renew", "customer support"),
+    ("Let every squad ship a small change the same day it is written", "engineering"),
+    ("Win back lapsed donors before the winter appeal", "nonprofit fundraising"),
+    ("Make our warehouse the safest place to work in the region", "operations"),
+    ("Be the employer new graduates recommend to their friends", "people"),
+    ("Keep every contract we sign free of unpleasant surprises", "legal"),
+    ("Turn trial users into teams that cannot work without us", "product"),
+    ("Make our brand the first one cyclists think of", "marketing"),
+    ("Get every patient their test results within a day", "healthcare"),
+]
+KINDS = {"input", "output", "initiative"}
+DIRECTIONS = {"increase", "decrease", "reach", "complete"}
+STOP = ["\n\n", "Objective:"]
+_NUMBERING = re.compile(r"^\s*(?:[-*]|\d{1,2}[.)])\s*")
+
+
+def draft_messages(objective: str, team: str) -> list[dict]:
+    """The real draft prompt with 3 fixed corpus examples (one per team in FEW_SHOT_TEAMS)."""
+    settings = get_settings()
+    corpus = load_corpus(settings.corpus_dir)
+    examples = [next(e for e in corpus if e.team_type == team_type) for team_type in FEW_SHOT_TEAMS]
+    blocks = [
+        {
+            "objective": e.objective,
+            "team_type": e.team_type,
+            "lines": [line_from_key_result(kr, [k.id for k in e.key_results]).render() for kr in e.key_results],
+        }
+        for e in examples
+    ]
+    return prompting.messages(
+        "draft", settings.prompts_dir, examples=blocks, objective=objective, team_type=team, context=None, count=4
+    )
+
+
+def table(title: str, header: list[str], rows: list[list[object]]) -> None:
+    cells = [header] + [[f"{c:.1f}" if isinstance(c, float) else str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    print(f"\n{title}")
+    for index, row in enumerate(cells):
+        print("  ".join(cell.rjust(width) if index else cell.ljust(width) for cell, width in zip(row, widths)))
+        if index == 0:
+            print("  ".join("-" * width for width in widths))
+
+
+def bench_speed(models: list[str], reps: int, max_tokens: int) -> None:
+    """Greedy generation of exactly the same tokens, alternating provider and raw calls on one Llama."""
+    rows = []
+    for name in models:
+        messages = draft_messages(*OBJECTIVES[0])
+        tokens = local_model.encode_prompt(name, messages)
+        llama = local_model.llama(name)
+        settings = dict(max_tokens=max_tokens, temperature=0.0)
+
+        def provider() -> tuple[int, float]:
+            started = time.perf_counter()
+            response = litellm.completion(model=f"local/{name}", messages=messages, **settings)
+            return response.usage.completion_tokens, time.perf_counter() - started
+
+        def raw() -> tuple[int, float]:
+            started = time.perf_counter()
+            out = llama.create_completion(tokens, **settings)
+            return out["usage"]["completion_tokens"], time.perf_counter() - started
+
+        provider(), raw()  # warm up: load, first-call setup, prompt in the KV cache for both
+        results: dict[str, list[tuple[int, float]]] = {"provider": [], "raw": []}
+        for _ in range(reps):
+            results["provider"].append(provider())
+            results["raw"].append(raw())
+        speed = {k: statistics.median(n / s for n, s in v) for k, v in results.items()}
+        count = {k: v[0][0] for k, v in results.items()}
+        rows.append(
+            [name, count["raw"], count["provider"], speed["raw"], speed["provider"],
+             f"{100 * speed['provider'] / speed['raw']:.1f}%"]
+        )  # fmt: skip
+    table(
+        f"1. tokens/s, provider vs raw llama-cpp-python (greedy, max_tokens={max_tokens}, median of {reps})",
+        ["model", "tokens raw", "tokens provider", "tok/s raw", "tok/s provider", "provider/raw"],
+        rows,
+    )
+
+
+def bench_prefix(models: list[str]) -> None:
+    """Prompt evaluation of a long few-shot prompt: cold, then the same prefix with another objective."""
+    rows = []
+    for name in models:
+        first, second = draft_messages(*OBJECTIVES[0]), draft_messages(*OBJECTIVES[1])
+        llama = local_model.llama(name)
+
+        def call(messages: list[dict], cold: bool) -> list[object]:
+            if cold:
+                llama.reset()  # forget the KV cache: the whole prompt is evaluated again
+            started = time.perf_counter()
+            response = litellm.completion(model=f"local/{name}", messages=messages, max_tokens=1, temperature=0)
+            wall = (time.perf_counter() - started) * 1000
+            timings = response._hidden_params["local_timings_ms"]
+            cached = response.usage.prompt_tokens_details.cached_tokens
+            return [response.usage.prompt_tokens, cached, timings["prompt_eval"], wall]
+
+        call(first, cold=True)  # warm-up
+        cold_first = call(first, cold=True)
+        warm_second = call(second, cold=False)
+        cold_second = call(second, cold=True)
+        rows.append([name, "A, cold", *cold_first])
+        rows.append([name, "B after A (shared prefix)", *warm_second])
+        rows.append([name, "B, cold", *cold_second])
+        rows.append([name, "speed-up of B from reuse", "", "", f"{cold_second[2] / max(warm_second[2], 0.01):.1f}x",
+                     f"{cold_second[3] / warm_second[3]:.1f}x"])  # fmt: skip
+    table(
+        "2. prefix reuse: same few-shot prefix, different objective (max_tokens=1)",
+        ["model", "call", "prompt tokens", "cached tokens", "prompt eval ms", "wall ms"],
+        rows,
+    )
+
+
+def line_scores(text: str) -> tuple[int, int, int, int]:
+    """(lines, lines in the 3-cell shape, lines with a valid kind, lines with a valid direction)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    shaped = kinds = directions = 0
+    for line in lines:
+        cells = [cell.strip().lower() for cell in _NUMBERING.sub("", line).split("|")]
+        if len(cells) >= 3 and all(cells[:3]):
+            shaped += 1
+            kinds += cells[0] in KINDS
+            directions += cells[2] in DIRECTIONS
+    return len(lines), shaped, kinds, directions
+
+
+def bench_models(models: list[str], max_tokens: int) -> None:
+    """Both candidates on the same objectives, prompt and seeds; what the pipeline would get back."""
+    rows, samples = [], {}
+    temperature = get_settings().temperature
+    for name in models:
+        totals = [0, 0, 0, 0]
+        usable, latencies, speeds = 0, [], []
+        for seed, (objective, team) in enumerate(OBJECTIVES):
+            started = time.perf_counter()
+            response = litellm.completion(
+                model=f"local/{name}", messages=draft_messages(objective, team), max_tokens=max_tokens,
+                temperature=temperature, seed=seed, stop=STOP,
+            )  # fmt: skip
+            latencies.append(time.perf_counter() - started)
+            text = response.choices[0].message.content
+            generation_s = response._hidden_params["local_timings_ms"]["generation"] / 1000
+            speeds.append(response.usage.completion_tokens / max(generation_s, 1e-6))
+            totals = [a + b for a, b in zip(totals, line_scores(text))]
+            parsed = parse_lines(text)
+            kinds = {line.kind.value for line in parsed.lines}
+            usable += len(parsed.lines) >= 3 and {"input", "output"} <= kinds
+            samples.setdefault(name, (objective, team, text))
+        lines, shaped, kinds, directions = totals
+        rows.append([
+            name, lines, f"{100 * shaped / max(lines, 1):.0f}%", f"{100 * kinds / max(lines, 1):.0f}%",
+            f"{100 * directions / max(lines, 1):.0f}%", f"{usable}/{len(OBJECTIVES)}",
+            statistics.median(speeds), statistics.median(latencies), max(latencies),
+        ])  # fmt: skip
+    table(
+        f"3. model choice: {len(OBJECTIVES)} objectives, real draft prompt, 3 few-shot examples, "
+        f"temperature {temperature}, max_tokens={max_tokens}",
+        ["model", "lines", "shape ok", "kind ok", "direction ok", "usable sets", "gen tok/s", "median s", "max s"],
+        rows,
+    )
+    for name, (objective, team, text) in samples.items():
+        print(f"\n{name} on {objective!r} ({team}):\n" + "\n".join("    " + line for line in text.splitlines()))
+
+
+def bench_threads(models: list[str], max_tokens: int) -> None:
+    """Raw llama-cpp-python generation with each thread count, on one Llama object per count."""
+    from llama_cpp import Llama
+
+    rows = []
+    counts = sorted({1, len(os.sched_getaffinity(0))})
+    for name in models:
+        path = local_model.model_path(name)
+        tokens = local_model.encode_prompt(name, draft_messages(*OBJECTIVES[0]))
+        for threads in counts:
+            llama = Llama(model_path=str(path), n_ctx=get_settings().local_n_ctx, n_threads=threads, verbose=False)
+            llama.create_completion(tokens, max_tokens=1)  # evaluate the prompt once; measure generation only
+            started = time.perf_counter()
+            out = llama.create_completion(tokens, max_tokens=max_tokens, temperature=0.0)
+            seconds = time.perf_counter() - started
+            rows.append([name, threads, out["usage"]["completion_tokens"], out["usage"]["completion_tokens"] / seconds])
+            del llama
+    table("4. raw generation tokens/s by thread count (greedy, prompt already cached)",
+          ["model", "threads", "tokens", "tok/s"], rows)  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--only", choices=["speed", "prefix", "models", "threads"], action="append", help="run only these parts"
+    )
+    parser.add_argument("--models", nargs="+", default=list(local_model.EMBEDDED_MODELS), help="embedded model names")
+    parser.add_argument("--reps", type=int, default=3, help="repetitions per side in the speed test")
+    parser.add_argument("--max-tokens", type=int, default=96, help="tokens generated per speed-test call")
+    parser.add_argument("--draft-tokens", type=int, default=120, help="max_tokens per draft in the model test")
+    args = parser.parse_args()
+    parts = args.only or ["speed", "prefix", "models", "threads"]
+
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
+          f"model threads: {get_settings().local_n_threads or 'all cores'} (OKR_LOCAL_N_THREADS)")  # fmt: skip
+    local_model.register()
+    for name in args.models:
+        started = time.perf_counter()
+        local_model.preload(name)
+        print(f"loaded {name} in {time.perf_counter() - started:.2f} s "
+              f"({len(local_model.encode_prompt(name, draft_messages(*OBJECTIVES[0])))} prompt tokens in the draft prompt)")  # fmt: skip
+    if "speed" in parts:
+        bench_speed(args.models, args.reps, args.max_tokens)
+    if "prefix" in parts:
+        bench_prefix(args.models)
+    if "models" in parts:
+        bench_models(args.models, args.draft_tokens)
+    if "threads" in parts:
+        bench_threads(args.models, args.max_tokens)
+    print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
+
+
+if __name__ == "__main__":
+    main()
