@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from suggester.models import Direction, KeyResult, Kind, NumberSource
 from suggester.validation.dates import read_due
@@ -171,7 +172,7 @@ def _read_numbers(text: str, verb: str | None) -> _Reading:
     lowered = masked.lower()
     quantities = [q for q in find_quantities(masked) if not _is_year(q, lowered)]
 
-    for a, b in zip(quantities, quantities[1:]):
+    for a, b in pairwise(quantities):
         # "from A to B", "A -> B", "between A and B": the tightest readings; other numbers belong to the metric.
         if _PAIR_FROM.search(lowered[: a.start]) and _PAIR_TO.fullmatch(lowered[a.end : b.start]):
             reading.baseline, reading.target = a, b

@@ -16,8 +16,11 @@ _DATE_ALTERNATIVES = (
     r"\d{1,2}/\d{1,2}/\d{2,4}",
     rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+{_YEAR})?(?!\s*%)",
     rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?",
-    rf"(?:the\s+)?end\s+of\s+(?:the\s+)?(?:{_CYCLE}|{_MONTH}|(?:[a-z]+\s+){{0,2}}(?:quarter|year|half|month|cycle"
-    rf"|sprint|term|semester|season|school year|financial year|fiscal year)|fy\s?'?\d{{2,4}}|{_YEAR})(?:\s+{_YEAR})?",
+    (
+        rf"(?:the\s+)?end\s+of\s+(?:the\s+)?(?:{_CYCLE}|{_MONTH}|(?:[a-z]+\s+){{0,2}}(?:quarter|year|half|month"
+        rf"|cycle|sprint|term|semester|season|school year|financial year|fiscal year)|fy\s?'?\d{{2,4}}|{_YEAR})"
+        rf"(?:\s+{_YEAR})?"
+    ),
     rf"{_MONTH}\s+{_YEAR}",
     _CYCLE,
     r"fy\s?'?\d{2,4}",

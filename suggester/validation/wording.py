@@ -12,34 +12,41 @@ from functools import lru_cache
 
 # Verbs that describe doing work, not a result. Typed as input with a number they are legitimate levers.
 ACTIVITY_VERBS = frozenset(
-    """
-    hold run conduct organize organise host attend have meet schedule refactor rewrite clean review
-    research explore investigate analyze analyse study brainstorm discuss plan prepare write document
-    update monitor track send call email post tweet share interview survey train coach mentor visit
-    contact follow work do perform execute participate collaborate coordinate support help assist
-    test try pitch demo present speak give reply respond answer record produce contribute
-    """.split()
+    [
+        "hold", "run", "conduct", "organize", "organise", "host", "attend", "have", "meet", "schedule",
+        "refactor", "rewrite", "clean", "review", "research", "explore", "investigate", "analyze",
+        "analyse", "study", "brainstorm", "discuss", "plan", "prepare", "write", "document", "update",
+        "monitor", "track", "send", "call", "email", "post", "tweet", "share", "interview", "survey",
+        "train", "coach", "mentor", "visit", "contact", "follow", "work", "do", "perform", "execute",
+        "participate", "collaborate", "coordinate", "support", "help", "assist", "test", "try", "pitch",
+        "demo", "present", "speak", "give", "reply", "respond", "answer", "record", "produce",
+        "contribute"
+    ]
 )
 
 # Verbs that describe a deliverable: a project that is finished or not (an initiative).
 DELIVERABLE_VERBS = frozenset(
-    """
-    launch ship release deliver deploy migrate complete finish implement build create develop introduce
-    establish open obtain automate integrate replace retire decommission sunset consolidate redesign
-    rebuild localize localise translate roll go set stand adopt rollout certify pass secure publish
-    link install enable offer show start switch commission found design enforce provide rewrite agree
-    """.split()
+    [
+        "launch", "ship", "release", "deliver", "deploy", "migrate", "complete", "finish", "implement",
+        "build", "create", "develop", "introduce", "establish", "open", "obtain", "automate",
+        "integrate", "replace", "retire", "decommission", "sunset", "consolidate", "redesign",
+        "rebuild", "localize", "localise", "translate", "roll", "go", "set", "stand", "adopt",
+        "rollout", "certify", "pass", "secure", "publish", "link", "install", "enable", "offer", "show",
+        "start", "switch", "commission", "found", "design", "enforce", "provide", "rewrite", "agree"
+    ]
 )
 
 # Verbs for work that never finishes by itself: an initiative worded like this has no finish line.
 OPEN_ENDED_VERBS = frozenset(
-    """
-    work improve enhance optimize optimise support help assist explore research investigate look continue
-    maintain keep monitor track focus drive strengthen foster encourage promote nurture engage consider
-    discuss think learn study try aim strive coordinate collaborate participate contribute advocate champion
-    prioritize prioritise deepen broaden grow increase raise boost lift reduce cut decrease lower better
-    maximize maximise minimize minimise accelerate expand scale
-    """.split()
+    [
+        "work", "improve", "enhance", "optimize", "optimise", "support", "help", "assist", "explore",
+        "research", "investigate", "look", "continue", "maintain", "keep", "monitor", "track", "focus",
+        "drive", "strengthen", "foster", "encourage", "promote", "nurture", "engage", "consider",
+        "discuss", "think", "learn", "study", "try", "aim", "strive", "coordinate", "collaborate",
+        "participate", "contribute", "advocate", "champion", "prioritize", "prioritise", "deepen",
+        "broaden", "grow", "increase", "raise", "boost", "lift", "reduce", "cut", "decrease", "lower",
+        "better", "maximize", "maximise", "minimize", "minimise", "accelerate", "expand", "scale"
+    ]
 )
 
 # Comparatives that ask for an outcome to move ("smoother onboarding"): the KR wants a number, not a date.
@@ -50,25 +57,28 @@ COMPARATIVES = (
 
 # Verbs that say which way a number moves.
 INCREASE_VERBS = frozenset(
-    """
-    increase grow raise boost lift expand double triple add gain accelerate scale extend
-    """.split()
+    [
+        "increase", "grow", "raise", "boost", "lift", "expand", "double", "triple", "add", "gain",
+        "accelerate", "scale", "extend"
+    ]
 )
 DECREASE_VERBS = frozenset(
-    """
-    reduce cut decrease lower lessen shrink drop halve shorten minimise minimize trim eliminate slash
-    """.split()
+    [
+        "reduce", "cut", "decrease", "lower", "lessen", "shrink", "drop", "halve", "shorten",
+        "minimise", "minimize", "trim", "eliminate", "slash"
+    ]
 )
 # Hold a level rather than move it.
-HOLD_VERBS = frozenset("keep maintain sustain stay hold remain preserve protect".split())
+HOLD_VERBS = frozenset(["keep", "maintain", "sustain", "stay", "hold", "remain", "preserve", "protect"])
 # Hit a level: the direction follows from the numbers, if any.
-LEVEL_VERBS = frozenset("reach hit achieve attain get bring improve move".split())
+LEVEL_VERBS = frozenset(["reach", "hit", "achieve", "attain", "get", "bring", "improve", "move"])
 
 # Outcome verbs: the KR names a result the team wants (never an activity).
 OUTCOME_VERBS = frozenset(
-    """
-    win sign close acquire convert retain renew recruit hire onboard earn generate collect sell book
-    """.split()
+    [
+        "win", "sign", "close", "acquire", "convert", "retain", "renew", "recruit", "hire", "onboard",
+        "earn", "generate", "collect", "sell", "book"
+    ]
 )
 
 # Hedges that weaken any KR, with or without a number.
@@ -136,10 +146,12 @@ QUALITY_WORDS = (
 
 # An objective that starts like this is a deliverable or business as usual.
 OUTPUT_OBJECTIVE_VERBS = frozenset(
-    "launch ship release build deliver implement migrate complete finish create develop introduce deploy "
-    "roll publish open".split()
+    [
+        "launch", "ship", "release", "build", "deliver", "implement", "migrate", "complete", "finish",
+        "create", "develop", "introduce", "deploy", "roll", "publish", "open"
+    ]
 )
-BAU_OBJECTIVE_VERBS = frozenset("maintain continue keep sustain preserve carry uphold".split())
+BAU_OBJECTIVE_VERBS = frozenset(["maintain", "continue", "keep", "sustain", "preserve", "carry", "uphold"])
 
 _WORD = re.compile(r"[a-z][a-z'-]*")
 _PREFIX = re.compile(
