@@ -14,7 +14,8 @@ Markdown/plain text, the way teams write OKRs::
     - [input -> 1] Hold 60 qualified demos in Germany and France by end of Q2
     - [initiative] Launch a German-language website by April 30
 
-An objective is a heading, an "Objective:" line, or any plain line followed by bullet KRs.
+An objective is a heading, an "Objective:" line, any plain line followed by bullet KRs, or a
+bullet with its KRs nested below it.
 "Context:", "Cycle:" and "Team:" lines apply to the objective above them (or to the whole file
 when they come first). A `[input]`, `[output]` or `[initiative]` prefix gives the kind, and
 `[input -> 1]` links an input to the first KR of its objective.
@@ -239,6 +240,7 @@ class _Draft:
     cycle: str | None = None
     team: str | None = None
     kr_indent: int | None = None
+    indent: int | None = None  # set when the objective is itself a bullet with its KRs nested below
 
 
 def parse_markdown(text: str, *, source: str = "<text>") -> list[DocumentSet]:
@@ -252,7 +254,8 @@ def parse_markdown(text: str, *, source: str = "<text>") -> list[DocumentSet]:
     current: _Draft | None = None
     candidate: tuple[str, int] | None = None  # a plain line that becomes an objective if KRs follow
     in_fence = False
-    for number, raw_line in enumerate(text.splitlines(), start=1):
+    lines = text.splitlines()
+    for number, raw_line in enumerate(lines, start=1):
         line = raw_line.rstrip()
         if line.lstrip().startswith("```"):
             in_fence = not in_fence
@@ -269,13 +272,20 @@ def parse_markdown(text: str, *, source: str = "<text>") -> list[DocumentSet]:
         if objective:
             if candidate is not None:
                 _title_cycle(candidate[0], document)
-            current = _Draft(objective["value"].strip(), number, explicit=True, cycle=objective["cycle"])
+            indent = len(bullet["indent"].expandtabs(4)) if bullet else None
+            current = _Draft(objective["value"].strip(), number, explicit=True, cycle=objective["cycle"], indent=indent)
             drafts.append(current)
             candidate = None
             continue
         kr_label = None if heading else _KR_LABEL.match(content)
         if bullet or kr_label:
             indent = len(bullet["indent"].expandtabs(4)) if bullet else 0
+            if bullet and candidate is None and _has_children(lines, number, indent) and (
+                current is None or (current.indent is not None and indent <= current.indent)
+            ):
+                current = _Draft(content, number, explicit=False, indent=indent)  # "- Objective" over nested KRs
+                drafts.append(current)
+                continue
             if current is not None and current.kr_indent is not None and indent > current.kr_indent:
                 continue  # a nested note under a KR
             if candidate is not None:
@@ -307,6 +317,15 @@ def parse_markdown(text: str, *, source: str = "<text>") -> list[DocumentSet]:
             path=source, line=1,
         )
     return [_markdown_set(draft, document, source) for draft in drafts]
+
+
+def _has_children(lines: list[str], number: int, indent: int) -> bool:
+    """True when the next non-blank line after line `number` is a bullet indented deeper than `indent`."""
+    for following in lines[number:]:
+        if following.strip():
+            bullet = _BULLET.match(following.rstrip())
+            return bullet is not None and len(bullet["indent"].expandtabs(4)) > indent
+    return False
 
 
 def _clean(text: str) -> str:

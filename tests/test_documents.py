@@ -53,6 +53,21 @@ def test_markdown_objective_label_as_bullet_with_nested_krs_and_notes():
         "Increase mid-market bookings from $300k to $450k by Q3", "Hold 80 discovery calls by Q3"]
 
 
+def test_markdown_bullet_objectives_with_nested_krs():
+    text = (
+        "- Grow our business in the EU\n"
+        "  - Increase new EU bookings from EUR 0.4M to EUR 0.7M by Q2\n"
+        "  - [input -> 1] Hold 60 qualified demos by Q2\n"
+        "    - most of them in Germany\n"
+        "- Make support effortless\n"
+        "  - Reduce first response time from 9 hours to 2 hours by Q2\n"
+    )
+    sets = parse_markdown(text)
+    assert [s.okr.objective for s in sets] == ["Grow our business in the EU", "Make support effortless"]
+    assert [len(s.okr.key_results) for s in sets] == [2, 1]
+    assert sets[1].kr_lines == {"kr1": 6}
+
+
 def test_markdown_ignores_code_fences_rules_and_quotes():
     text = "Grow\n```\n- not a KR\n```\n---\n> a quote\n- Raise NPS from 30 to 40 by Q4\n- Cut churn from 3% to 2% by Q4\n"
     (okr_set,) = parse_markdown(text)
