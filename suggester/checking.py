@@ -75,8 +75,9 @@ def check(
     if isinstance(okr, str):
         sets = parse_markdown(okr, source=source)
     else:
-        completed = okr.model_copy(update={"key_results": [complete_key_result(kr) for kr in okr.key_results]})
-        sets = [DocumentSet(okr=completed, source=source)]
+        # Without a context there is nothing to trace numbers to: the author's own numbers are theirs.
+        krs = [complete_key_result(kr, own_numbers=context is None) for kr in okr.key_results]
+        sets = [DocumentSet(okr=okr.model_copy(update={"key_results": krs}), source=source)]
     return check_sets(sets, source=source, context=context, profile=profile)
 
 

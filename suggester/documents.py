@@ -173,13 +173,23 @@ def _complete_kr(raw: dict, index: int, due_default: str | None, *, trust_number
     return completed
 
 
-def complete_key_result(kr: KeyResult) -> KeyResult:
-    """Fill what a KR's text states but its fields leave empty (numbers only when none are given)."""
+def complete_key_result(kr: KeyResult, *, own_numbers: bool = False) -> KeyResult:
+    """Fill what a KR's text states but its fields leave empty (numbers only when none are given).
+
+    Args:
+        kr: the key result.
+        own_numbers: the numbers are the author's (a user's own OKR set): a baseline or target with
+            no source is marked "document" rather than left to be traced to a context.
+    """
     parsed = parse_kr_text(kr.text, id=kr.id, kind=kr.kind, due_default=kr.due)
     updates = {key: getattr(parsed, key) for key in ("metric", "direction", "due") if getattr(kr, key) is None}
     numbers_given = kr.baseline is not None or kr.target is not None or kr.relative
     if not numbers_given and (parsed.baseline is not None or parsed.target is not None):
         updates.update({key: getattr(parsed, key) for key in _NUMERIC_FIELDS})
+    if own_numbers:
+        for number, source_key in (("baseline", "baseline_source"), ("target", "target_source")):
+            if getattr(kr, number) is not None and getattr(kr, source_key) is None:
+                updates[source_key] = NumberSource.document
     updates = {key: value for key, value in updates.items() if value is not None}
     return kr.model_copy(update=updates) if updates else kr
 

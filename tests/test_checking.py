@@ -9,7 +9,7 @@ import pytest
 import suggester
 from suggester.checking import CheckReport, check, check_files
 from suggester.errors import InputFileError
-from suggester.models import KeyResult, Kind, OKRSet, Severity
+from suggester.models import KeyResult, Kind, NumberSource, OKRSet, Severity
 from suggester.validation import Profile
 
 DATA = Path(__file__).parent / "data" / "okrs"
@@ -64,6 +64,11 @@ def test_context_argument_is_where_baselines_must_come_from():
     invented = {f.rule for f in check(okr, context="Our NPS was 28 in March.").findings}
     assert "baseline-invented" in invented
     assert "baseline-invented" not in {f.rule for f in check(okr, context="Our NPS was 32 in March.").findings}
+    # With no context to trace to, the numbers in a user's own set are theirs.
+    assert "baseline-invented" not in {f.rule for f in check(okr).findings}
+    drafted = okr.model_copy(update={"key_results": [
+        okr.key_results[0].model_copy(update={"baseline_source": NumberSource.proposed}), okr.key_results[1]]})
+    assert "baseline-invented" in {f.rule for f in check(drafted).findings}
 
 
 def test_profile_argument_and_settings_profile(tmp_path, monkeypatch):
