@@ -142,12 +142,11 @@ class SuggestionRequest(Strict):
     horizon: str | None = Field(
         default=None, description="Cycle or due date for the KRs (default: end of next quarter).", examples=["Q2 2027"]
     )
-    # strict: over HTTP, `true` or `4.0` is a client bug to report, not a number to guess at.
-    count: int = Field(default=4, ge=3, le=5, strict=True, description="How many key results to draft.", examples=[4])
+    count: int = Field(default=4, ge=3, le=5, description="How many key results to draft.", examples=[4])
     model: str | None = Field(
         default=None, description="litellm model string; default from settings.", examples=["openai/gpt-4o-mini"]
     )
-    seed: int | None = Field(default=None, strict=True, description="Sampling seed, for reproducible drafts.", examples=[7])
+    seed: int | None = Field(default=None, description="Sampling seed, for reproducible drafts.", examples=[7])
 
     @field_validator("objective", "team_type")
     @classmethod
@@ -155,6 +154,14 @@ class SuggestionRequest(Strict):
         value = value.strip()
         if not value:
             raise ValueError("must not be blank")
+        return value
+
+    @field_validator("count", "seed", mode="before")
+    @classmethod
+    def _a_real_integer(cls, value: object) -> object:
+        # pydantic would read `true` as 1 and "4" as 4; in JSON Schema neither is an integer (4.0 is).
+        if isinstance(value, (bool, str)):
+            raise ValueError("must be an integer")
         return value
 
 
