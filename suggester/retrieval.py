@@ -34,11 +34,12 @@ from suggester.corpus import as_dirs, corpus_hash, load_corpus
 from suggester.embedding import Embedder, get_embedder
 from suggester.models import CorpusExample, KeyResult
 from suggester.settings import Settings, get_settings
-from suggester.teams import RELATED, normalize_team
+from suggester.teams import DESCRIPTIONS, RELATED, normalize_team
 
-RECIPE_VERSION = 1  # bump when example_text / team_text change: old caches then stop matching
+RECIPE_VERSION = 2  # bump when example_text / team_text change: old caches then stop matching
 RELATED_WEIGHT = 0.5  # share of team_boost for a related team
 NEAREST_TEAMS = 2  # known teams an unknown team type borrows its weights from
+UNKNOWN_TEAM_WEIGHT = 0.5  # share of team_boost for the nearest known team of an unknown team type
 CANDIDATES_PER_K = 10  # MMR re-ranks this many candidates per result asked for
 
 
@@ -53,7 +54,8 @@ def query_text(objective: str, team_type: str) -> str:
 
 
 def team_text(team: str) -> str:
-    return f"{team} team"
+    """What is embedded for a known team type: its one-line description, else its name."""
+    return DESCRIPTIONS.get(team, f"{team} team")
 
 
 def _slug(text: str) -> str:
@@ -218,7 +220,9 @@ class Retriever:
             weights = {other: RELATED_WEIGHT for other in RELATED.get(team, ()) if other in self.index.teams}
             weights[team] = 1.0
             return weights
-        return {known: weight for known, weight in zip(self.nearest_teams(team), (1.0, RELATED_WEIGHT))}
+        # A guess from the name alone is often wrong (see teams.DESCRIPTIONS): it gets a smaller bonus.
+        shares = (UNKNOWN_TEAM_WEIGHT, UNKNOWN_TEAM_WEIGHT * RELATED_WEIGHT)
+        return {known: weight for known, weight in zip(self.nearest_teams(team), shares)}
 
     def nearest_teams(self, team_type: str, top: int = NEAREST_TEAMS) -> list[str]:
         """The known team types whose names are closest to `team_type` by embedding."""
@@ -229,7 +233,7 @@ class Retriever:
 
     @lru_cache(maxsize=256)  # noqa: B019 - one retriever per process; team names are few
     def _team_vector(self, team: str) -> np.ndarray:
-        return self.embedder.encode([team_text(team)])[0]
+        return self.embedder.encode([team])[0]  # the bare name matched best against the descriptions
 
     def search(
         self,
