@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import yaml
 from pydantic import ValidationError
 
 from suggester.errors import CorpusError
 from suggester.models import CorpusExample
+from suggester.teams import normalize_team
 
 CORPUS_SUFFIXES = (".yaml", ".yml", ".jsonl")
 
@@ -382,6 +382,8 @@ def near_duplicate_objectives(
     examples: list[CorpusExample], embedder: Any, threshold: float = 0.95
 ) -> list[tuple[CorpusExample, CorpusExample, float]]:
     """Pairs of examples whose objectives have an embedding cosine above `threshold`."""
+    import numpy as np
+
     if len(examples) < 2:
         return []
     vectors = embedder.encode([example.objective for example in examples])
@@ -424,8 +426,6 @@ def validate_corpus(dirs: Path | list[Path], embedder: Any | None, threshold: fl
 
 def corpus_stats(examples: list[CorpusExample]) -> dict[str, Any]:
     """Counts that tell whether the corpus is broad enough: by team type, KR kind, stage, and so on."""
-    from suggester.teams import normalize_team
-
     krs = [kr for example in examples for kr in example.key_results]
     return {
         "sets": len(examples),

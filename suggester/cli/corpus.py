@@ -17,6 +17,7 @@ import click
 
 from suggester.errors import SuggesterError
 from suggester.settings import get_settings
+from suggester.teams import normalize_team
 
 
 @contextmanager
@@ -82,7 +83,7 @@ def validate(paths: tuple[Path, ...], threshold: float, no_embed: bool) -> None:
         click.echo(f"note: {note}")
     for rule, count in report.warnings.most_common():
         click.echo(f"warning: {rule}: {count}")
-    teams = len({example.team_type for example in report.examples})
+    teams = len({normalize_team(example.team_type) for example in report.examples})
     click.echo(
         f"{len(report.examples)} sets, {teams} team types in {report.files} files: "
         f"{len(report.errors)} errors, {sum(report.warnings.values())} warnings"
