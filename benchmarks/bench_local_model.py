@@ -32,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before litellm: no cost-map download
 import litellm  # noqa: E402
 
 from suggester import local_model, prompting  # noqa: E402
@@ -217,15 +218,21 @@ def bench_threads(models: list[str], max_tokens: int) -> None:
         path = local_model.model_path(name)
         tokens = local_model.encode_prompt(name, draft_messages(*OBJECTIVES[0]))
         for threads in counts:
-            llama = Llama(model_path=str(path), n_ctx=get_settings().local_n_ctx, n_threads=threads, verbose=False)
-            llama.create_completion(tokens, max_tokens=1)  # evaluate the prompt once; measure generation only
+            llama = Llama(
+                model_path=str(path), n_ctx=get_settings().local_n_ctx, n_threads=threads, n_threads_batch=threads,
+                verbose=False,
+            )
             started = time.perf_counter()
-            out = llama.create_completion(tokens, max_tokens=max_tokens, temperature=0.0)
+            llama.create_completion(tokens, max_tokens=1)
+            prompt_s = time.perf_counter() - started
+            started = time.perf_counter()
+            out = llama.create_completion(tokens, max_tokens=max_tokens, temperature=0.0)  # prompt now cached
             seconds = time.perf_counter() - started
-            rows.append([name, threads, out["usage"]["completion_tokens"], out["usage"]["completion_tokens"] / seconds])
+            generated = out["usage"]["completion_tokens"]
+            rows.append([name, threads, len(tokens) / prompt_s, generated, generated / seconds])
             del llama
-    table("4. raw generation tokens/s by thread count (greedy, prompt already cached)",
-          ["model", "threads", "tokens", "tok/s"], rows)  # fmt: skip
+    table("4. raw llama-cpp-python speed by thread count (greedy)",
+          ["model", "threads", "prompt eval tok/s", "generated", "generation tok/s"], rows)  # fmt: skip
 
 
 def main() -> None:
@@ -238,6 +245,7 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=96, help="tokens generated per speed-test call")
     parser.add_argument("--draft-tokens", type=int, default=120, help="max_tokens per draft in the model test")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # show each table as soon as it is measured
     parts = args.only or ["speed", "prefix", "models", "threads"]
 
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "

@@ -193,11 +193,15 @@ def _load(model: str) -> _Loaded:
 
             settings = _settings()
             path = model_path(spec.name, settings)
+            # One thread count for prompt evaluation and generation. llama.cpp's threads spin-wait on each
+            # other, so on a busy machine fewer threads can be much faster (see OKR_LOCAL_N_THREADS).
+            threads = settings.local_n_threads or _cores()
             with _quiet_stderr():
                 llama = Llama(
                     model_path=str(path),
                     n_ctx=settings.local_n_ctx,
-                    n_threads=settings.local_n_threads or _cores(),
+                    n_threads=threads,
+                    n_threads_batch=threads,
                     verbose=False,
                 )
             _loaded[spec.name] = _Loaded(llama, threading.Lock(), _chat_formatter(llama) if spec.chat else None)
