@@ -85,6 +85,20 @@ def corpus_files(dirs: Path | Iterable[Path]) -> list[Path]:
     return files
 
 
+# libyaml when present: the pure-Python parser takes seconds for the shipped corpus.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
+    """Parse once, keeping both the node tree (for line numbers) and the data."""
+    loader = _YAML_LOADER(text)
+    try:
+        root = loader.get_single_node()
+        return root, (loader.construct_document(root) if root is not None else None)
+    finally:
+        loader.dispose()
+
+
 def read_records(path: Path) -> Iterator[RawRecord]:
     """Yield the raw records of one YAML, JSONL or JSON-array file, each labelled with its item or line.
 
@@ -115,8 +129,7 @@ def read_records(path: Path) -> Iterator[RawRecord]:
             yield RawRecord(f"item {index}", item)
         return
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root, data = _parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""

@@ -1,6 +1,6 @@
 """Team-aware, diverse retrieval of corpus examples over a cached embedding index.
 
-The index (one vector per example, plus the team-name vectors) lives under
+The index (one vector per example, plus one per team description) lives under
 `settings.cache_dir/index/<model>/<corpus hash>-v<recipe>/`. The key is the corpus content hash, the
 embedding model id and the recipe version (what text is embedded), so an edited corpus or another
 model gives a new folder and an unchanged one loads with `np.load(mmap_mode="r")`, no encoding, pages
@@ -8,7 +8,8 @@ shared by every server worker. Key-result vectors (for target proposals and copy
 built lazily into the same folder.
 
 Ranking: cosine between the query and each example, plus `team_boost` for the same team type (half of
-it for related teams; an unknown team borrows the weights of its nearest known teams by name), then
+it for related teams; an unknown team name is matched against the team descriptions and its nearest
+known teams get half the usual weights), then
 maximal marginal relevance so the top k do not repeat each other. A bigger store (pgvector, Qdrant)
 can replace `Retriever` later behind the same `search` signature.
 """
@@ -113,7 +114,13 @@ class CorpusIndex:
         try:
             _save_npy(staging / "examples.npy", vectors)
             _save_npy(staging / "teams.npy", team_vectors)
-            meta = {"model_id": embedder.model_id, "recipe": RECIPE_VERSION, "ids": ids, "teams": teams}
+            meta = {
+                "model_id": embedder.model_id,
+                "recipe": RECIPE_VERSION,
+                "ids": ids,
+                "teams": teams,
+                "team_texts": [team_text(team) for team in teams],
+            }
             (staging / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
             if folder.exists():  # damaged (it did not load): replace it
                 shutil.rmtree(folder, ignore_errors=True)
@@ -129,6 +136,8 @@ class CorpusIndex:
         team_vectors = np.load(folder / "teams.npy", mmap_mode="r")
         if meta["ids"] != ids or vectors.shape[0] != len(ids) or team_vectors.shape[0] != len(meta["teams"]):
             raise ValueError("index does not match the corpus")
+        if meta["team_texts"] != [team_text(team) for team in meta["teams"]]:
+            raise ValueError("team descriptions changed")
         return cls(folder, vectors, list(meta["teams"]), team_vectors, built=False)
 
 
