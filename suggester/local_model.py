@@ -315,8 +315,10 @@ def _prompt_tokens(loaded: _Loaded, messages: list[dict]) -> tuple[list[int], li
         chat = [{"role": m.get("role", "user"), "content": _text(m)} for m in messages]
         formatted = loaded.chat_formatter(messages=chat)
         text, stop, add_bos = formatted.prompt + prefill, list(formatted.stop), not formatted.added_special
-    # Tokenized here, not by llama.cpp, so a shared prefix always gives the same leading tokens and the
-    # KV cache of the previous prompt is reused (llama-cpp-python matches the longest common token prefix).
+    # Tokenized here so usage and cache accounting count exactly what llama.cpp sees. llama-cpp-python
+    # reuses the KV cache for the longest token prefix shared with the previous prompt on the same Llama
+    # object; the fixed separators of base_prompt and chat templates keep a shared few-shot block a
+    # shared token prefix.
     return loaded.llama.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True), stop
 
 
