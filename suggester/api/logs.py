@@ -15,7 +15,9 @@ from typing import Any
 
 _request_id: ContextVar[str | None] = ContextVar("okr_request_id", default=None)
 _BEARER = re.compile(r"(?i)(bearer\s+)[^\s\"',]+")
-_STANDARD_ATTRS = set(vars(logging.LogRecord("x", 0, "x", 0, "x", None, None))) | {"message", "asctime", "taskName"}
+_STANDARD_ATTRS = set(vars(logging.LogRecord("x", 0, "x", 0, "x", None, None))) | {
+    "message", "asctime", "taskName", "color_message",  # uvicorn adds an ANSI-coloured copy of the message
+}
 
 
 def current_request_id() -> str | None:

@@ -175,6 +175,16 @@ async def handle_http_exception(request: Request, error: StarletteHTTPException)
 
     if isinstance(error.__cause__, SuggesterError):  # e.g. the body limit, tripped while FastAPI read the body
         return error_response(request, error.__cause__)
+    if error.status_code == 400 and error.__cause__ is not None:
+        # FastAPI's 400 for a body it could not decode (not UTF-8): the same 422 as any malformed body.
+        return problem_response(
+            request,
+            422,
+            InvalidBody.title,
+            "body: could not be read as UTF-8 JSON",
+            type_=problem_type(InvalidBody),
+            errors=[{"field": "body", "reason": "could not be read as UTF-8 JSON"}],
+        )
 
     title = HTTPStatus(error.status_code).phrase
     detail = error.detail if isinstance(error.detail, str) and error.detail != title else _route_detail(request, error)

@@ -22,7 +22,11 @@ class CheckRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "oneOf": [{"required": ["okr"]}, {"required": ["text"]}],
+            # Exactly one of the two, and not null: `{"okr": null}` gives neither.
+            "oneOf": [
+                {"required": ["okr"], "properties": {"okr": {"type": "object"}}},
+                {"required": ["text"], "properties": {"text": {"type": "string"}}},
+            ],
             "examples": [{"text": _MARKDOWN_EXAMPLE, "context": "EU bookings were $1.2M last quarter."}],
         },
     )
