@@ -33,13 +33,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before litellm: no cost-map download
-import litellm  # noqa: E402
+import litellm
 
-from suggester import local_model, prompting  # noqa: E402
-from suggester.corpus import load_corpus  # noqa: E402
-from suggester.errors import UnknownModel  # noqa: E402
-from suggester.parsing import line_from_key_result, parse_lines  # noqa: E402
-from suggester.settings import get_settings  # noqa: E402
+from suggester import local_model, prompting
+from suggester.corpus import load_corpus
+from suggester.errors import UnknownModel
+from suggester.parsing import line_from_key_result, parse_lines
+from suggester.settings import get_settings
 
 FEW_SHOT_TEAMS = ("sales", "customer support", "engineering")
 OBJECTIVES = [
@@ -69,12 +69,20 @@ def draft_messages(objective: str, team: str) -> list[dict]:
         {
             "objective": e.objective,
             "team_type": e.team_type,
-            "lines": [line_from_key_result(kr, [k.id for k in e.key_results]).render() for kr in e.key_results],
+            "lines": [
+                line_from_key_result(kr, [k.id for k in e.key_results]).render() for kr in e.key_results
+            ],
         }
         for e in examples
     ]
     return prompting.messages(
-        "draft", settings.prompts_dir, examples=blocks, objective=objective, team_type=team, context=None, count=4
+        "draft",
+        settings.prompts_dir,
+        examples=blocks,
+        objective=objective,
+        team_type=team,
+        context=None,
+        count=4,
     )
 
 
@@ -83,41 +91,45 @@ def table(title: str, header: list[str], rows: list[list[object]]) -> None:
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     print(f"\n{title}")
     for index, row in enumerate(cells):
-        print("  ".join(cell.rjust(width) if index else cell.ljust(width) for cell, width in zip(row, widths)))
+        print(
+            "  ".join(cell.rjust(width) if index else cell.ljust(width) for cell, width in zip(row, widths))
+        )
         if index == 0:
             print("  ".join("-" * width for width in widths))
+
+
+def _timed_provider_call(name: str, messages: list[dict], **params: object) -> tuple[object, float]:
+    started = time.perf_counter()
+    response = litellm.completion(model=f"local/{name}", messages=messages, **params)
+    return response, time.perf_counter() - started
+
+
+def _timed_raw_call(name: str, tokens: list[int], **params: object) -> tuple[dict, float]:
+    started = time.perf_counter()
+    out = local_model.llama(name).create_completion(tokens, **params)
+    return out, time.perf_counter() - started
 
 
 def bench_speed(models: list[str], reps: int, max_tokens: int) -> None:
     """Greedy generation of exactly the same tokens, alternating provider and raw calls on one Llama."""
     rows = []
+    params = {"max_tokens": max_tokens, "temperature": 0.0}
     for name in models:
         messages = draft_messages(*OBJECTIVES[0])
         tokens = local_model.encode_prompt(name, messages)
-        llama = local_model.llama(name)
-        settings = dict(max_tokens=max_tokens, temperature=0.0)
-
-        def provider() -> tuple[int, float]:
-            started = time.perf_counter()
-            response = litellm.completion(model=f"local/{name}", messages=messages, **settings)
-            return response.usage.completion_tokens, time.perf_counter() - started
-
-        def raw() -> tuple[int, float]:
-            started = time.perf_counter()
-            out = llama.create_completion(tokens, **settings)
-            return out["usage"]["completion_tokens"], time.perf_counter() - started
-
-        provider(), raw()  # warm up: load, first-call setup, prompt in the KV cache for both
-        results: dict[str, list[tuple[int, float]]] = {"provider": [], "raw": []}
+        # Warm up both paths: first-call setup, and the prompt in the KV cache for both sides alike.
+        _timed_provider_call(name, messages, **params)
+        _timed_raw_call(name, tokens, **params)
+        provider, raw = [], []
         for _ in range(reps):
-            results["provider"].append(provider())
-            results["raw"].append(raw())
-        speed = {k: statistics.median(n / s for n, s in v) for k, v in results.items()}
-        count = {k: v[0][0] for k, v in results.items()}
-        rows.append(
-            [name, count["raw"], count["provider"], speed["raw"], speed["provider"],
-             f"{100 * speed['provider'] / speed['raw']:.1f}%"]
-        )  # fmt: skip
+            response, seconds = _timed_provider_call(name, messages, **params)
+            provider.append((response.usage.completion_tokens, seconds))
+            out, seconds = _timed_raw_call(name, tokens, **params)
+            raw.append((out["usage"]["completion_tokens"], seconds))
+        raw_speed = statistics.median(n / s for n, s in raw)
+        provider_speed = statistics.median(n / s for n, s in provider)
+        ratio = f"{100 * provider_speed / raw_speed:.1f}%"
+        rows.append([name, raw[0][0], provider[0][0], raw_speed, provider_speed, ratio])
     table(
         f"1. tokens/s, provider vs raw llama-cpp-python (greedy, max_tokens={max_tokens}, median of {reps})",
         ["model", "tokens raw", "tokens provider", "tok/s raw", "tok/s provider", "provider/raw"],
@@ -125,32 +137,30 @@ def bench_speed(models: list[str], reps: int, max_tokens: int) -> None:
     )
 
 
+def _prompt_figures(name: str, messages: list[dict], cold: bool) -> list[object]:
+    if cold:
+        local_model.llama(name).reset()  # forget the KV cache: the whole prompt is evaluated again
+    response, seconds = _timed_provider_call(name, messages, max_tokens=1, temperature=0)
+    timings = response._hidden_params["local_timings_ms"]
+    cached = response.usage.prompt_tokens_details.cached_tokens
+    return [response.usage.prompt_tokens, cached, timings["prompt_eval"], seconds * 1000]
+
+
 def bench_prefix(models: list[str]) -> None:
     """Prompt evaluation of a long few-shot prompt: cold, then the same prefix with another objective."""
     rows = []
     for name in models:
         first, second = draft_messages(*OBJECTIVES[0]), draft_messages(*OBJECTIVES[1])
-        llama = local_model.llama(name)
-
-        def call(messages: list[dict], cold: bool) -> list[object]:
-            if cold:
-                llama.reset()  # forget the KV cache: the whole prompt is evaluated again
-            started = time.perf_counter()
-            response = litellm.completion(model=f"local/{name}", messages=messages, max_tokens=1, temperature=0)
-            wall = (time.perf_counter() - started) * 1000
-            timings = response._hidden_params["local_timings_ms"]
-            cached = response.usage.prompt_tokens_details.cached_tokens
-            return [response.usage.prompt_tokens, cached, timings["prompt_eval"], wall]
-
-        call(first, cold=True)  # warm-up
-        cold_first = call(first, cold=True)
-        warm_second = call(second, cold=False)
-        cold_second = call(second, cold=True)
+        _prompt_figures(name, first, cold=True)  # warm-up
+        cold_first = _prompt_figures(name, first, cold=True)
+        warm_second = _prompt_figures(name, second, cold=False)
+        cold_second = _prompt_figures(name, second, cold=True)
+        prompt_speedup = f"{cold_second[2] / max(warm_second[2], 0.01):.1f}x"
+        wall_speedup = f"{cold_second[3] / warm_second[3]:.1f}x"
         rows.append([name, "A, cold", *cold_first])
         rows.append([name, "B after A (shared prefix)", *warm_second])
         rows.append([name, "B, cold", *cold_second])
-        rows.append([name, "speed-up of B from reuse", "", "", f"{cold_second[2] / max(warm_second[2], 0.01):.1f}x",
-                     f"{cold_second[3] / warm_second[3]:.1f}x"])  # fmt: skip
+        rows.append([name, "speed-up of B from reuse", "", "", prompt_speedup, wall_speedup])
     table(
         "2. prefix reuse: same few-shot prefix, different objective (max_tokens=1)",
         ["model", "call", "prompt tokens", "cached tokens", "prompt eval ms", "wall ms"],
@@ -181,9 +191,13 @@ def bench_models(models: list[str], max_tokens: int) -> None:
         for seed, (objective, team) in enumerate(OBJECTIVES):
             started = time.perf_counter()
             response = litellm.completion(
-                model=f"local/{name}", messages=draft_messages(objective, team), max_tokens=max_tokens,
-                temperature=temperature, seed=seed, stop=STOP,
-            )  # fmt: skip
+                model=f"local/{name}",
+                messages=draft_messages(objective, team),
+                max_tokens=max_tokens,
+                temperature=temperature,
+                seed=seed,
+                stop=STOP,
+            )
             latencies.append(time.perf_counter() - started)
             text = response.choices[0].message.content
             generation_s = response._hidden_params["local_timings_ms"]["generation"] / 1000
@@ -194,19 +208,39 @@ def bench_models(models: list[str], max_tokens: int) -> None:
             usable += len(parsed.lines) >= 3 and {"input", "output"} <= kinds
             samples.setdefault(name, (objective, team, text))
         lines, shaped, kinds, directions = totals
-        rows.append([
-            name, lines, f"{100 * shaped / max(lines, 1):.0f}%", f"{100 * kinds / max(lines, 1):.0f}%",
-            f"{100 * directions / max(lines, 1):.0f}%", f"{usable}/{len(OBJECTIVES)}",
-            statistics.median(speeds), statistics.median(latencies), max(latencies),
-        ])  # fmt: skip
+        rows.append(
+            [
+                name,
+                lines,
+                f"{100 * shaped / max(lines, 1):.0f}%",
+                f"{100 * kinds / max(lines, 1):.0f}%",
+                f"{100 * directions / max(lines, 1):.0f}%",
+                f"{usable}/{len(OBJECTIVES)}",
+                statistics.median(speeds),
+                statistics.median(latencies),
+                max(latencies),
+            ]
+        )
     table(
         f"3. model choice: {len(OBJECTIVES)} objectives, real draft prompt, 3 few-shot examples, "
         f"temperature {temperature}, max_tokens={max_tokens}",
-        ["model", "lines", "shape ok", "kind ok", "direction ok", "usable sets", "gen tok/s", "median s", "max s"],
+        [
+            "model",
+            "lines",
+            "shape ok",
+            "kind ok",
+            "direction ok",
+            "usable sets",
+            "gen tok/s",
+            "median s",
+            "max s",
+        ],
         rows,
     )
     for name, (objective, team, text) in samples.items():
-        print(f"\n{name} on {objective!r} ({team}):\n" + "\n".join("    " + line for line in text.splitlines()))
+        print(
+            f"\n{name} on {objective!r} ({team}):\n" + "\n".join("    " + line for line in text.splitlines())
+        )
 
 
 def bench_threads(models: list[str], max_tokens: int) -> None:
@@ -220,7 +254,10 @@ def bench_threads(models: list[str], max_tokens: int) -> None:
         tokens = local_model.encode_prompt(name, draft_messages(*OBJECTIVES[0]))
         for threads in counts:
             llama = Llama(
-                model_path=str(path), n_ctx=get_settings().local_n_ctx, n_threads=threads, n_threads_batch=threads,
+                model_path=str(path),
+                n_ctx=get_settings().local_n_ctx,
+                n_threads=threads,
+                n_threads_batch=threads,
                 verbose=False,
             )
             started = time.perf_counter()
@@ -232,25 +269,39 @@ def bench_threads(models: list[str], max_tokens: int) -> None:
             generated = out["usage"]["completion_tokens"]
             rows.append([name, threads, len(tokens) / prompt_s, generated, generated / seconds])
             del llama
-    table("4. raw llama-cpp-python speed by thread count (greedy)",
-          ["model", "threads", "prompt eval tok/s", "generated", "generation tok/s"], rows)  # fmt: skip
+    table(
+        "4. raw llama-cpp-python speed by thread count (greedy)",
+        ["model", "threads", "prompt eval tok/s", "generated", "generation tok/s"],
+        rows,
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument(
-        "--only", choices=["speed", "prefix", "models", "threads"], action="append", help="run only these parts"
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--models", nargs="+", default=list(local_model.EMBEDDED_MODELS), help="embedded model names")
+    parser.add_argument(
+        "--only",
+        choices=["speed", "prefix", "models", "threads"],
+        action="append",
+        help="run only these parts",
+    )
+    parser.add_argument(
+        "--models", nargs="+", default=list(local_model.EMBEDDED_MODELS), help="embedded model names"
+    )
     parser.add_argument("--reps", type=int, default=3, help="repetitions per side in the speed test")
     parser.add_argument("--max-tokens", type=int, default=96, help="tokens generated per speed-test call")
-    parser.add_argument("--draft-tokens", type=int, default=120, help="max_tokens per draft in the model test")
+    parser.add_argument(
+        "--draft-tokens", type=int, default=120, help="max_tokens per draft in the model test"
+    )
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # show each table as soon as it is measured
     parts = args.only or ["speed", "prefix", "models", "threads"]
 
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
-          f"model threads: {get_settings().local_n_threads or 'all cores'} (OKR_LOCAL_N_THREADS)")  # fmt: skip
+    print(
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
+        f"model threads: {get_settings().local_n_threads or 'all cores'} (OKR_LOCAL_N_THREADS)"
+    )
     local_model.register()
     for name in list(args.models):
         started = time.perf_counter()
@@ -260,8 +311,10 @@ def main() -> None:
             print(f"skipping {name}: {exc.message}")
             args.models.remove(name)
             continue
-        print(f"loaded {name} in {time.perf_counter() - started:.2f} s "
-              f"({len(local_model.encode_prompt(name, draft_messages(*OBJECTIVES[0])))} prompt tokens in the draft prompt)")  # fmt: skip
+        print(
+            f"loaded {name} in {time.perf_counter() - started:.2f} s "
+            f"({len(local_model.encode_prompt(name, draft_messages(*OBJECTIVES[0])))} prompt tokens in the draft prompt)"
+        )
     if "speed" in parts:
         bench_speed(args.models, args.reps, args.max_tokens)
     if "prefix" in parts:

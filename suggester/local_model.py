@@ -26,9 +26,9 @@ from typing import Any
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # never fetch the cost map over the network
 
-import litellm  # noqa: E402
-from litellm import CustomLLM  # noqa: E402
-from litellm.types.utils import (  # noqa: E402
+import litellm
+from litellm import CustomLLM
+from litellm.types.utils import (
     Choices,
     GenericStreamingChunk,
     Message,
@@ -37,14 +37,14 @@ from litellm.types.utils import (  # noqa: E402
     Usage,
 )
 
-from suggester.errors import (  # noqa: E402
+from suggester.errors import (
     InputTooLong,
     InvalidRequest,
     ProviderError,
     ProviderTimeout,
     UnknownModel,
 )
-from suggester.settings import Settings, get_settings  # noqa: E402
+from suggester.settings import Settings, get_settings
 
 PROVIDER = "local"
 
@@ -204,7 +204,9 @@ def _load(model: str) -> _Loaded:
                     n_threads_batch=threads,
                     verbose=False,
                 )
-            _loaded[spec.name] = _Loaded(llama, threading.Lock(), _chat_formatter(llama) if spec.chat else None)
+            _loaded[spec.name] = _Loaded(
+                llama, threading.Lock(), _chat_formatter(llama) if spec.chat else None
+            )
         return _loaded[spec.name]
 
 
@@ -259,9 +261,20 @@ def encode_prompt(model: str, messages: list[dict]) -> list[int]:
 
 # OpenAI names that llama.cpp shares, plus llama.cpp's own sampling knobs, passed through as given.
 _SAMPLING_PARAMS = (
-    "temperature", "top_p", "seed", "presence_penalty", "frequency_penalty", "logit_bias",
-    "top_k", "min_p", "typical_p", "repeat_penalty", "mirostat_mode", "mirostat_tau", "mirostat_eta",
-)  # fmt: skip
+    "temperature",
+    "top_p",
+    "seed",
+    "presence_penalty",
+    "frequency_penalty",
+    "logit_bias",
+    "top_k",
+    "min_p",
+    "typical_p",
+    "repeat_penalty",
+    "mirostat_mode",
+    "mirostat_tau",
+    "mirostat_eta",
+)
 
 
 @lru_cache(maxsize=64)
@@ -300,7 +313,9 @@ def grammar_text(params: dict) -> str | None:
         if schema is None:
             raise InvalidRequest("response_format json_schema needs json_schema.schema")
     else:
-        raise InvalidRequest(f"unsupported response_format type {kind!r}: use text, json_object or json_schema")
+        raise InvalidRequest(
+            f"unsupported response_format type {kind!r}: use text, json_object or json_schema"
+        )
     return _schema_grammar(json.dumps(schema, sort_keys=True))
 
 
@@ -360,7 +375,9 @@ def _seconds(timeout: Any) -> float:
 def _exclusive(loaded: _Loaded, model: str, timeout: Any) -> Iterator[None]:
     """Hold the model for one request, after waiting at most `timeout` for the request before it."""
     if not loaded.lock.acquire(timeout=_seconds(timeout)):
-        raise ProviderTimeout(f"{PROVIDER}/{model} stayed busy with other requests for {timeout} s", model=model)
+        raise ProviderTimeout(
+            f"{PROVIDER}/{model} stayed busy with other requests for {timeout} s", model=model
+        )
     try:
         yield
     except ValueError as exc:  # how llama-cpp-python reports a request it cannot run
@@ -436,14 +453,21 @@ def stream(
                 text.append(choice["text"])
                 yield _chunk(choice["text"])
             finish_reason = choice.get("finish_reason") or finish_reason
-        completion_tokens = len(loaded.llama.tokenize("".join(text).encode("utf-8"), add_bos=False, special=True))
+        completion_tokens = len(
+            loaded.llama.tokenize("".join(text).encode("utf-8"), add_bos=False, special=True)
+        )
     usage = {"prompt_tokens": len(tokens), "completion_tokens": completion_tokens}
     yield _chunk("", finish_reason, {**usage, "total_tokens": len(tokens) + completion_tokens})
 
 
 def _chunk(text: str, finish_reason: str = "", usage: dict | None = None) -> GenericStreamingChunk:
     return GenericStreamingChunk(
-        text=text, is_finished=bool(finish_reason), finish_reason=finish_reason, usage=usage, index=0, tool_use=None
+        text=text,
+        is_finished=bool(finish_reason),
+        finish_reason=finish_reason,
+        usage=usage,
+        index=0,
+        tool_use=None,
     )
 
 
@@ -466,7 +490,9 @@ class LocalLLM(CustomLLM):
             )
         return _fill(kwargs["model_response"], model, generated)
 
-    def streaming(self, model: str, messages: list, *args: Any, **kwargs: Any) -> Iterator[GenericStreamingChunk]:
+    def streaming(
+        self, model: str, messages: list, *args: Any, **kwargs: Any
+    ) -> Iterator[GenericStreamingChunk]:
         with _litellm_errors(model):
             yield from stream(model, messages, kwargs["optional_params"], kwargs.get("timeout"))
 
@@ -474,7 +500,9 @@ class LocalLLM(CustomLLM):
         self, model: str, messages: list, *args: Any, **kwargs: Any
     ) -> AsyncIterator[GenericStreamingChunk]:
         with _litellm_errors(model):
-            async for chunk in _in_thread(stream(model, messages, kwargs["optional_params"], kwargs.get("timeout"))):
+            async for chunk in _in_thread(
+                stream(model, messages, kwargs["optional_params"], kwargs.get("timeout"))
+            ):
                 yield chunk
 
 
@@ -530,7 +558,7 @@ async def _in_thread(chunks: Iterator[GenericStreamingChunk]) -> AsyncIterator[G
                     if stopped.is_set():
                         break
                     put(chunk)
-        except BaseException as exc:  # handed to the consumer, which re-raises it
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which re-raises it
             put(exc)
         finally:
             put(done)

@@ -56,10 +56,15 @@ def test_grammar_text_from_raw_grammar_and_response_formats():
     assert local_model.grammar_text({"response_format": {"type": "text"}}) is None
     assert "root" in local_model.grammar_text({"response_format": {"type": "json_object"}})
     schema = {"type": "object", "properties": {"kind": {"enum": ["input", "output"]}}, "required": ["kind"]}
-    from_schema = local_model.grammar_text({"response_format": {"type": "json_schema", "json_schema": {"schema": schema}}})
+    from_schema = local_model.grammar_text(
+        {"response_format": {"type": "json_schema", "json_schema": {"schema": schema}}}
+    )
     assert '\\"input\\"' in from_schema and '\\"output\\"' in from_schema
     # llama.cpp's server spelling: json_object with a schema
-    assert local_model.grammar_text({"response_format": {"type": "json_object", "schema": schema}}) == from_schema
+    assert (
+        local_model.grammar_text({"response_format": {"type": "json_object", "schema": schema}})
+        == from_schema
+    )
 
 
 @pytest.mark.parametrize(
@@ -157,7 +162,10 @@ def test_raw_gbnf_grammar_passes_through_litellm():
 @pytest.mark.slow
 def test_same_prefix_reuses_the_kv_cache():
     litellm.completion(model=MODEL, messages=FEW_SHOT, max_tokens=2, temperature=0)
-    other_tail = [*FEW_SHOT[:-1], {"role": "user", "content": "Objective: Cut cloud spend (team: engineering)"}]
+    other_tail = [
+        *FEW_SHOT[:-1],
+        {"role": "user", "content": "Objective: Cut cloud spend (team: engineering)"},
+    ]
     response = litellm.completion(model=MODEL, messages=other_tail, max_tokens=2, temperature=0)
     cached = response.usage.prompt_tokens_details.cached_tokens
     shared = len(local_model.base_prompt(FEW_SHOT[:-1]))  # characters, a loose upper bound on tokens
@@ -167,7 +175,7 @@ def test_same_prefix_reuses_the_kv_cache():
 
 @pytest.mark.slow
 def test_seeded_samples_are_reproducible_and_n_gives_distinct_choices():
-    args = dict(model=MODEL, messages=FEW_SHOT, max_tokens=8, temperature=1.2, seed=11, n=2)
+    args = {"model": MODEL, "messages": FEW_SHOT, "max_tokens": 8, "temperature": 1.2, "seed": 11, "n": 2}
     first, second = litellm.completion(**args), litellm.completion(**args)
     texts = [choice.message.content for choice in first.choices]
     assert texts == [choice.message.content for choice in second.choices]
@@ -178,10 +186,14 @@ def test_seeded_samples_are_reproducible_and_n_gives_distinct_choices():
 def test_streaming_yields_the_text_and_usage():
     chunks = list(
         litellm.completion(
-            model=MODEL, messages=FEW_SHOT, max_tokens=6, temperature=0, stream=True,
+            model=MODEL,
+            messages=FEW_SHOT,
+            max_tokens=6,
+            temperature=0,
+            stream=True,
             stream_options={"include_usage": True},
         )
-    )  # fmt: skip
+    )
     text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)
     plain = litellm.completion(model=MODEL, messages=FEW_SHOT, max_tokens=6, temperature=0)
     assert text == plain.choices[0].message.content
