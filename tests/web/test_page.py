@@ -251,3 +251,23 @@ def test_labels_contrast_and_width(page, width):
     too_faint = [r for r in ratios if r["ratio"] < 4.5]
     assert too_faint == []
     assert page.page_width() <= width
+
+
+def test_progress_while_drafting_and_cancel_keeps_the_form(page):
+    # Hold the page's suggestion request for a few seconds, as a slow model would.
+    page.driver.execute_script(
+        "const answer = window.fetch;"
+        "window.fetch = (url, init) => String(url).endsWith('v1/suggestions')"
+        "  ? new Promise((resolve) => setTimeout(resolve, 4000)).then(() => answer(url, init)) : answer(url, init);"
+    )
+    page.fill_draft()
+    page.submit_draft()
+    page.wait(lambda: page.visible("#draft-progress progress"), timeout=5, message="no progress shown")
+    assert page.text("#draft-progress").startswith("Drafting key results")
+    assert not page.find("#draft-submit").is_enabled()
+    page.wait(lambda: page.text("#draft-progress").endswith(" s"), timeout=5, message="no seconds counted")
+    page.find("#draft-cancel").click()
+    page.wait(lambda: page.text("#draft-progress") == "Cancelled.", timeout=10, message="not cancelled")
+    assert page.find("#draft-submit").is_enabled() and not page.visible("#draft-cancel")
+    assert not page.visible("#result") and not page.visible("#draft-error")
+    assert (page.value("objective"), page.value("team-type"), page.value("context")) == tuple(DRAFT.values())

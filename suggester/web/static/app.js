@@ -219,15 +219,16 @@ async function submitDraft(event) {
   const stop = startProgress($("draft-progress"), "Drafting key results: finding similar examples, asking the model, checking the draft");
   try {
     const suggestion = await api("v1/suggestions", { body: request, signal: controller.signal });
+    stop();
     state.request = request;
     state.suggestion = suggestion;
     renderResult();
     $("result-title").focus();
   } catch (error) {
+    stop();
     if (error.name === "AbortError") $("draft-progress").textContent = "Cancelled.";
     else showError(box, error);
   } finally {
-    stop();
     state.draftCall = null;
     $("draft-submit").disabled = false;
     $("draft-cancel").hidden = true;
