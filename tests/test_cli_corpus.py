@@ -143,8 +143,8 @@ def test_import_keeps_good_rows_and_reports_bad_ones(env):
     assert result.exit_code == 1
     assert "2 accepted, 3 rejected" in result.output
     assert "rejected line 2" in result.output and "key_results" in result.output
-    assert "rejected line 3, id s-1: id 's-1' is already in the corpus" in result.output
-    assert "rejected line 4, id o-4: measurable [kr1]: no number" in result.output
+    assert "rejected line 3, id s-1:\n  - id 's-1' is already in the corpus" in result.output
+    assert "rejected line 4, id o-4:\n  - measurable [kr1]: no number" in result.output
     written = list(out.glob("*.yaml"))
     assert [path.name for path in written] == ["imported-ours.yaml"]
     assert [item["id"] for item in yaml.safe_load(written[0].read_text())] == ["o-1", "o-5"]

@@ -187,7 +187,9 @@ def import_(file: Path, out: Path | None, team_type: str | None) -> None:
         result = import_sets(file, team_type=team_type, existing_ids={example.id for example in existing})
         written = write_corpus_file(result.accepted, out, f"imported-{file.stem}") if result.accepted else None
     for row in result.rejected:
-        click.echo(f"rejected {row.where}: " + "; ".join(row.reasons))
+        click.echo(f"rejected {row.where}:")
+        for reason in row.reasons:
+            click.echo(f"  - {reason}")
     if written:
         click.echo(f"imported {len(result.accepted)} set(s) into {written}")
         if out.resolve() not in {Path(d).expanduser().resolve() for d in settings.extra_corpus_dirs}:
