@@ -139,6 +139,7 @@ def test_edit_a_kr_inline_and_see_it_rechecked(page):
     for finding in findings:
         assert finding["message"] in card.text
     assert "edit" in page.driver.switch_to.active_element.get_attribute("class"), "focus returns to the KR's Edit button"
+    page.screenshot("recheck")
 
     # Fix it: the numbers are read from the new text, and the error is gone.
     card.find_element("css selector", "button.edit").click()
