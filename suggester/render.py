@@ -25,6 +25,6 @@ def to_markdown(suggestion: Suggestion) -> str:
     """The set as Markdown that `okr check` reads back: an objective heading and typed bullets."""
     lines = [f"# {suggestion.objective}", "", f"Team: {suggestion.team_type}", ""]
     for kr in suggestion.key_results:
-        drives = f" (drives {', '.join(kr.drives)})" if kr.drives else ""
-        lines.append(f"- [{kr.kind.value}] {kr.text}{drives}")
+        tag = f"{kr.kind.value} -> {', '.join(kr.drives)}" if kr.drives else kr.kind.value
+        lines.append(f"- [{tag}] {kr.text}")
     return "\n".join(lines) + "\n"
