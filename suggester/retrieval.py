@@ -298,10 +298,11 @@ class Retriever:
 
     # -- key results ----------------------------------------------------------------------------------
 
-    def kr_matrix(self) -> tuple[np.ndarray, list[tuple[CorpusExample, KeyResult]]]:
+    def kr_matrix(self, *, progress: bool = False) -> tuple[np.ndarray, list[tuple[CorpusExample, KeyResult]]]:
         """Vectors of every corpus KR text and, row for row, the (example, KR) they belong to.
 
-        Encoded on first use and cached in the index folder next to the example vectors.
+        Encoded on first use (with a progress bar on stderr if `progress`) and cached in the index
+        folder next to the example vectors.
         """
         with self._lock:
             if self._kr_vectors is None:
@@ -312,7 +313,7 @@ class Retriever:
                         raise ValueError("stale KR vectors")
                 except (OSError, ValueError):
                     texts = [self.examples[row].key_results[pos].text for row, pos in self._kr_refs]
-                    vectors = self.embedder.encode(texts)
+                    vectors = self.embedder.encode(texts, progress=progress)
                     if self.index.folder.is_dir():
                         _save_npy(path, vectors)
                 self._kr_vectors = vectors

@@ -118,7 +118,7 @@ def index(rebuild: bool) -> None:
         retriever = Retriever.from_examples(examples, embedder, settings.cache_dir)
         took = time.perf_counter() - started
         started = time.perf_counter()
-        vectors, _ = retriever.kr_matrix()
+        vectors, _ = retriever.kr_matrix(progress=True)
         kr_took = time.perf_counter() - started
     action = "built" if retriever.index.built else "loaded from cache"
     click.echo(f"{len(examples)} examples, {len(retriever.index.teams)} team types: index {action} in {took:.2f} s")
