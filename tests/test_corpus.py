@@ -161,8 +161,8 @@ def test_stats_count_team_types_and_kinds(tmp_path):
 CSV_HEADER = "id,team_type,objective,context,kr_id,kind,text,baseline,target,unit,direction,due,drives\n"
 CSV_ROWS = [
     # a good set over three rows (set columns only on the first)
-    "h-1,support,Make weekend support dependable,Weekend CSAT is 78%.,kr1,output,"
-    "Raise weekend CSAT from 78% to 88% by 2027-09-30,78,88,%,increase,2027-09-30,",
+    ("h-1,support,Make weekend support dependable,Weekend CSAT is 78%.,kr1,output,"
+    "Raise weekend CSAT from 78% to 88% by 2027-09-30,78,88,%,increase,2027-09-30,"),
     "h-1,,,,kr2,input,Staff 2 agents every weekend shift by 2027-07-31,,2,count,increase,2027-07-31,kr1",
     "h-1,,,,kr3,input,Publish 20 help articles for weekend topics by 2027-08-31,,20,count,increase,2027-08-31,kr1",
     # a bad set: unknown kind and only two KRs

@@ -8,7 +8,7 @@ import yaml
 
 from suggester.embedding import HashingEmbedder
 from suggester.models import CorpusExample
-from suggester.retrieval import CorpusIndex, Retriever, get_retriever, mmr
+from suggester.retrieval import Retriever, get_retriever, mmr
 from suggester.settings import Settings, resource_dir
 from suggester.teams import DESCRIPTIONS
 
@@ -139,9 +139,9 @@ def test_unknown_team_borrows_from_its_nearest_known_teams(tmp_path, embedder):
 
 def test_scores_are_cosine_plus_team_bonus(tmp_path, embedder):
     retriever = build(CORPUS, embedder, tmp_path, team_boost=0.2)
-    plain = dict((e.id, s) for e, s in retriever.search("deployments", "engineering", k=7, team_aware=False,
-                                                          mmr_lambda=1.0))
-    aware = dict((e.id, s) for e, s in retriever.search("deployments", "engineering", k=7, mmr_lambda=1.0))
+    plain = {e.id: s for e, s in retriever.search("deployments", "engineering", k=7, team_aware=False,
+                                                          mmr_lambda=1.0)}
+    aware = {e.id: s for e, s in retriever.search("deployments", "engineering", k=7, mmr_lambda=1.0)}
     assert aware["eng-1"] == pytest.approx(plain["eng-1"] + 0.2)
     assert aware["sales-1"] == pytest.approx(plain["sales-1"])
 
