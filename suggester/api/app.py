@@ -47,12 +47,14 @@ def create_app(settings: Settings | None = None, *, loader: Callable[[Settings],
         SuggesterError: the rule profile named by `OKR_RULE_PROFILE` cannot be read.
     """
     settings = settings or get_settings()
+    metrics = Metrics()
     service = Service(
         settings=settings,
         keys=KeyChecker(settings.api_keys),
         slots=LLMSlots(settings.max_concurrent_llm),
-        metrics=Metrics(),
-        resources=Resources(settings, loader or load_everything),
+        metrics=metrics,
+        # Each worker marks itself ready, so the multi-process gauge (min over workers) is right.
+        resources=Resources(settings, loader or load_everything, on_ready=lambda: metrics.ready.set(1)),
         profile=load_rule_profile(settings),
     )
 

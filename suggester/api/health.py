@@ -52,6 +52,5 @@ async def readyz(request: Request) -> Readiness | Response:
 async def metrics(request: Request) -> Response:
     """Expose request counts, latencies, LLM tokens and errors in Prometheus text format."""
     service = request.app.state.okr
-    service.metrics.ready.set(1 if service.resources.ready else 0)
     return Response(service.metrics.render(), media_type=service.metrics.content_type)
 

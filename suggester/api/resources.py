@@ -37,9 +37,15 @@ def load_everything(settings: Settings) -> None:
 class Resources:
     """Tracks the one-time load; `wait_ready()` is what request handlers await."""
 
-    def __init__(self, settings: Settings, loader: Callable[[Settings], None] = load_everything) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        loader: Callable[[Settings], None] = load_everything,
+        on_ready: Callable[[], None] | None = None,
+    ) -> None:
         self.settings = settings
         self.loader = loader
+        self.on_ready = on_ready
         self.state: State = "loading"
         self.error: str | None = None
         self.load_seconds: float | None = None
@@ -69,6 +75,8 @@ class Resources:
         else:
             self.state = "ready"
             self.load_seconds = time.perf_counter() - started
+            if self.on_ready:
+                self.on_ready()
             log.info("ready", extra={"load_seconds": round(self.load_seconds, 2)})
         finally:
             assert self._done is not None

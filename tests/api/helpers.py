@@ -65,7 +65,7 @@ class LiveServer:
         raise RuntimeError("server never became ready")
 
     def client(self, **kwargs: Any) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=60, **kwargs)
+        return httpx.Client(base_url=self.url, **{"timeout": 60, **kwargs})
 
     def stop(self) -> None:
         self._server.should_exit = True
