@@ -54,9 +54,12 @@ class KeyResult(Strict):
         description="Short id, unique within the set, used by `drives` links.",
         examples=["kr1"],
     )
-    kind: Kind = Field(description="input (a lever the team controls), output (an outcome), or initiative (a project).")
+    kind: Kind = Field(
+        description="input (a lever the team controls), output (an outcome), or initiative (a project).",
+        examples=["output"],
+    )
     kind_inferred: bool = Field(
-        default=False, description="True when the kind was guessed from the wording rather than given."
+        default=False, description="True when the kind was guessed from the wording rather than given.", examples=[False]
     )
     text: str = Field(
         description="The KR as a person reads it.",
@@ -64,35 +67,46 @@ class KeyResult(Strict):
     )
     metric: str | None = Field(default=None, description="What is measured.", examples=["EU bookings"])
     baseline: float | None = Field(
-        default=None, description="Starting value. Null when unknown: it is never invented."
+        default=None, description="Starting value. Null when unknown: it is never invented.", examples=[1200000]
     )
-    target: float | None = Field(default=None, description="Value to reach by the due date.")
+    target: float | None = Field(default=None, description="Value to reach by the due date.", examples=[1800000])
     relative: bool = Field(
         default=False,
         description="True when `target` is a change relative to an unknown baseline, in percent "
         "(\"grow bookings by 25% over the baseline\").",
+        examples=[False],
     )
     unit: str | None = Field(default=None, description="Unit of baseline and target.", examples=["USD", "%", "count"])
-    direction: Direction | None = Field(default=None, description="Which way the number must move.")
+    direction: Direction | None = Field(default=None, description="Which way the number must move.", examples=["increase"])
     due: str | None = Field(
         default=None,
         description="Due date (ISO date) or cycle label.",
         examples=["2027-06-30", "end of Q2 2027"],
     )
     drives: list[str] = Field(
-        default_factory=list, description="For input KRs: ids of the output KRs this lever is meant to move."
+        default_factory=list,
+        description="For input KRs: ids of the output KRs this lever is meant to move.",
+        examples=[["kr1"]],
     )
-    rationale: str | None = Field(default=None, description="Why this KR belongs in the set.")
-    baseline_source: NumberSource | None = Field(default=None, description="Where the baseline came from.")
-    target_source: NumberSource | None = Field(default=None, description="Where the target came from.")
+    rationale: str | None = Field(
+        default=None,
+        description="Why this KR belongs in the set.",
+        examples=["Bookings are the outcome the EU expansion exists for."],
+    )
+    baseline_source: NumberSource | None = Field(
+        default=None, description="Where the baseline came from.", examples=["user_context"]
+    )
+    target_source: NumberSource | None = Field(default=None, description="Where the target came from.", examples=["example"])
 
 
 class OKRSet(Strict):
     """An objective and its key results, as written by a team or drafted by the service."""
 
-    objective: str = Field(description="Qualitative, time-boxed goal.")
-    team_type: str | None = Field(default=None, description="sales, marketing, customer support, ...")
-    key_results: list[KeyResult] = Field(default_factory=list)
+    objective: str = Field(
+        description="Qualitative, time-boxed goal.", examples=["Grow our global business via expansion in the EU"]
+    )
+    team_type: str | None = Field(default=None, description="sales, marketing, customer support, ...", examples=["sales"])
+    key_results: list[KeyResult] = Field(default_factory=list, description="The measurable statements under it.")
 
 
 class CorpusExample(Strict):
@@ -115,11 +129,13 @@ class Finding(BaseModel):
     """What a validator reports."""
 
     rule: str = Field(description="Stable rule id.", examples=["direction-consistent"])
-    severity: Severity
-    message: str
-    hint: str = Field(description="How to fix it.")
-    kr: str | None = Field(default=None, description="Id of the KR concerned; null for set-level findings.")
-    where: str | None = Field(default=None, description="File and line, for `okr check`.")
+    severity: Severity = Field(description="error fails a check; warning and info advise.", examples=["warning"])
+    message: str = Field(
+        description="What is wrong, in one sentence.", examples=["The verb says increase but the target is lower."]
+    )
+    hint: str = Field(description="How to fix it.", examples=["Swap the numbers or say reduce."])
+    kr: str | None = Field(default=None, description="Id of the KR concerned; null for set-level findings.", examples=["kr2"])
+    where: str | None = Field(default=None, description="File and line, for `okr check`.", examples=["okrs.md:4"])
 
 
 ObjectiveText = Annotated[str, Field(min_length=1)]
@@ -168,30 +184,34 @@ class SuggestionRequest(Strict):
 class ExampleRef(BaseModel):
     """A corpus example the suggestion drew on."""
 
-    id: str
-    team_type: str
-    objective: str
-    score: float = Field(description="Retrieval score (cosine, after team weighting).")
+    id: str = Field(description="Corpus example id.", examples=["sales-eu-expansion-01"])
+    team_type: str = Field(description="Team type of the example.", examples=["sales"])
+    objective: str = Field(description="The example's objective.", examples=["Open the DACH market for our product"])
+    score: float = Field(description="Retrieval score (cosine, after team weighting).", examples=[0.71])
 
 
 class Usage(BaseModel):
     """What the answer cost."""
 
-    model: str
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float = 0.0
-    latency_ms: float = 0.0
-    attempts: int = Field(default=1, description="LLM calls made, repairs included.")
-    timings_ms: dict[str, float] = Field(default_factory=dict, description="Time per pipeline step.")
+    model: str = Field(description="The model that drafted the answer.", examples=["local/gemma-3-270m"])
+    prompt_tokens: int = Field(default=0, description="Tokens sent, over every call.", examples=[912])
+    completion_tokens: int = Field(default=0, description="Tokens generated, over every call.", examples=[88])
+    cost_usd: float = Field(default=0.0, description="Provider cost; 0 for local models.", examples=[0.0])
+    latency_ms: float = Field(default=0.0, description="Wall time of the whole suggestion.", examples=[5400.0])
+    attempts: int = Field(default=1, description="LLM calls made, repairs included.", examples=[3])
+    timings_ms: dict[str, float] = Field(
+        default_factory=dict, description="Time per pipeline step.", examples=[{"retrieve": 41.0, "generate": 5120.0}]
+    )
 
 
 class Suggestion(BaseModel):
     """The answer: typed KRs, their findings, provenance and usage."""
 
-    objective: str
-    team_type: str
-    key_results: list[KeyResult]
-    findings: list[Finding] = Field(default_factory=list)
-    examples_used: list[ExampleRef] = Field(default_factory=list)
-    usage: Usage
+    objective: str = Field(
+        description="The objective, as asked.", examples=["Grow our global business via expansion in the EU"]
+    )
+    team_type: str = Field(description="The team type, normalized.", examples=["sales"])
+    key_results: list[KeyResult] = Field(description="The drafted key results, validated.")
+    findings: list[Finding] = Field(default_factory=list, description="What the validators still report; never hidden.")
+    examples_used: list[ExampleRef] = Field(default_factory=list, description="Corpus examples the draft drew on.")
+    usage: Usage = Field(description="Tokens, cost, latency and attempts.")
