@@ -79,11 +79,21 @@ class Problem(BaseModel):
         },
     )
 
-    type: str = Field(description="URI naming the kind of problem; stable, safe to branch on.")
-    title: str = Field(description="Short human summary of the kind of problem.")
+    type: str = Field(
+        description="URI naming the kind of problem; stable, safe to branch on.",
+        examples=["urn:okr-suggester:problem:service-busy"],
+    )
+    title: str = Field(description="Short human summary of the kind of problem.", examples=["Too many suggestions in flight"])
     status: int = Field(description="HTTP status code.", examples=[429])
-    detail: str = Field(description="What went wrong in this request, and how to fix it.")
-    request_id: str | None = Field(default=None, description="Id of the request, as in the logs and `X-Request-ID`.")
+    detail: str = Field(
+        description="What went wrong in this request, and how to fix it.",
+        examples=["4 suggestions are being drafted, the most this server runs at once; retry shortly."],
+    )
+    request_id: str | None = Field(
+        default=None,
+        description="Id of the request, as in the logs and `X-Request-ID`.",
+        examples=["5f0c2a9e8d1b4c3a9e8d1b4c3a5f0c2a"],
+    )
 
 
 def problem_type(error: type[SuggesterError]) -> str:

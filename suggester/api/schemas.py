@@ -85,7 +85,7 @@ class TeamTypes(BaseModel):
 class Health(BaseModel):
     """The process is alive."""
 
-    status: Literal["ok"] = Field(default="ok", description="Always `ok` when the process answers.")
+    status: Literal["ok"] = Field(default="ok", description="Always `ok` when the process answers.", examples=["ok"])
 
 
 class Readiness(BaseModel):
