@@ -44,9 +44,9 @@ def dataset(tmp_path) -> Path:
 
 
 def test_help_shows_examples(cli):
-    for command in ("run", "compare", "gate", "report"):
+    for command in ("run", "compare", "gate", "report", "rescore"):
         result = cli(command, "--help")
-        assert result.exit_code == 0 and "Examples:" in result.output and "okr eval " + command in result.output
+        assert result.exit_code == 0 and "Example" in result.output and "okr eval " + command in result.output
 
 
 def test_run_then_compare_gate_and_report(cli, dataset, tmp_path):
@@ -68,6 +68,11 @@ def test_run_then_compare_gate_and_report(cli, dataset, tmp_path):
     thresholds.write_text(json.dumps({"min": {"relevance": 0.99}, "min_cases": 3}))
     gate_bad = cli("gate", tmp_path / "a", "--thresholds", thresholds)
     assert gate_bad.exit_code == 1 and "relevance" in gate_bad.output and "Traceback" not in gate_bad.output
+
+    (tmp_path / "a" / "summary.json").write_text(
+        (tmp_path / "a" / "summary.json").read_text().replace('"passed"', '"passed_old"'))
+    rescored = cli("rescore", tmp_path / "a")
+    assert rescored.exit_code == 0 and '"passed"' in (tmp_path / "a" / "summary.json").read_text()
 
     report = cli("report", tmp_path / "a", tmp_path / "b", "--html", tmp_path / "r.html")
     assert report.exit_code == 0 and "<details" in (tmp_path / "r.html").read_text()

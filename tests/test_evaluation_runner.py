@@ -83,6 +83,22 @@ def test_rerun_replays_every_call_and_gives_the_same_scores(tmp_path, monkeypatc
     assert replayed.usage.latency_ms >= sum(call.latency_ms for call in original.calls)
 
 
+def test_rescore_recomputes_scores_from_the_log_alone(tmp_path, monkeypatch, settings):
+    from suggester import llm
+    from suggester.evaluation.runner import rescore
+    from suggester.evaluation.scorers import Resources
+    from suggester.retrieval import get_retriever
+
+    first = run_eval(CASES, dataset="mem", out=tmp_path / "run", settings=settings(), cache_path=None)
+    log = read_run(tmp_path / "run")
+    for result in log.cases:
+        result.scores = {"passed": 0.0}  # as if written by an older scorer set
+    monkeypatch.setattr(llm, "acomplete", None)  # rescoring never reaches a model
+    summary = rescore(log, Resources.from_retriever(get_retriever(settings())))
+    assert summary.metrics == first.metrics and summary.wall_s == first.wall_s
+    assert log.cases[0].scores == read_run(tmp_path / "run").cases[0].scores
+
+
 def test_no_cache_writes_no_cache_and_variants_are_recorded(tmp_path, settings):
     summary = run_eval(CASES[:1], dataset="mem", out=tmp_path / "run", settings=settings(),
                        cache_path=None, variant="zero-shot", seed=None)

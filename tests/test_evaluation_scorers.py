@@ -168,6 +168,8 @@ def test_reference_precision_and_recall():
     case = CASE.model_copy(update={"reference_krs": [GOOD_KRS[0].text, "Hire two more agents for the night shift"]})
     result = scores(sample(case=case))
     assert result["ref_precision"] == 0.25 and result["ref_recall"] == 0.5
+    # mean of 1.0 (the exact match) and the other reference's best cosine, which is below the match bar
+    assert 0.5 <= result["ref_similarity"] < (1.0 + 0.6) / 2
 
 
 def test_retrieval_recall_and_mrr_from_the_examples_used():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from suggester.cli.output import console, err_console, fail
+from suggester.cli.output import console, err_console, fail, spinner
 
 DEFAULT_CACHE = "~/.cache/okr-suggester/responses.jsonl"
 
@@ -21,6 +21,7 @@ def eval_group() -> None:
       okr eval run eval/datasets/dev.jsonl --out runs/dev
       okr eval run eval/datasets/dev.jsonl --variant no-repair --out runs/dev-no-repair
       okr eval compare runs/dev runs/dev-no-repair
+      okr eval gate runs/dev --thresholds eval/ci_thresholds.json
       okr eval report runs/dev runs/dev-no-repair --html runs/report.html
     """
 
@@ -78,6 +79,36 @@ def run(dataset, model, variant, out, concurrency, limit, seed, cache_path, no_c
 
     print_summary(summary)
     console.print(f"[dim]wrote {out}/cases.jsonl and {out}/summary.json[/]")
+
+
+@eval_group.command("rescore")
+@click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False, path_type=Path))
+def rescore(run_dir):
+    """Score RUN again from its log after a scorer changed: no pipeline, no model calls.
+
+    Rewrites RUN/cases.jsonl and RUN/summary.json; outputs, usage and wall time are kept.
+
+    \b
+    Example:
+      okr eval rescore runs/dev-default
+    """
+    from suggester.errors import SuggesterError
+    from suggester.evaluation import read_run
+    from suggester.evaluation.log import write_cases, write_summary
+    from suggester.evaluation.runner import rescore as rescore_run
+    from suggester.evaluation.scorers import Resources
+    from suggester.evaluation.show import print_summary
+    from suggester.retrieval import get_retriever
+
+    try:
+        log = read_run(run_dir)
+        with spinner("Loading the corpus index and the embedder…"):
+            summary = rescore_run(log, Resources.from_retriever(get_retriever()))
+        write_cases(run_dir, log.cases)
+        write_summary(run_dir, summary)
+    except SuggesterError as exc:
+        fail(exc.message)
+    print_summary(summary)
 
 
 def _progress(total: int, label: str):

@@ -88,6 +88,11 @@ def summary_table(runs: list[RunLog], labels: list[str]) -> str:
     return f"<table><tr><th>metric</th>{head}</tr>{''.join(rows)}</table>"
 
 
+def definitions() -> str:
+    items = "".join(f"<li><b>{escape(m.name)}</b>: {escape(m.description)}</li>" for m in metrics().values())
+    return f'<ul class="meta">{items}</ul>'
+
+
 def bar_chart(name: str, values: list[MetricSummary | None], labels: list[str]) -> str:
     """Horizontal bars with 95% interval whiskers, one per run, as inline SVG."""
     width, bar, gap, left = 320, 16, 6, 120
@@ -248,6 +253,7 @@ model <b>{escape(config.model)}</b> · seed {config.seed} · commit {escape(conf
 started {escape(main.started_at)}. Intervals are 95% (Wilson for pass/fail metrics, bootstrap otherwise);
 ↑ higher is better, ↓ lower is better. Latency of replayed answers counts their original time.</p>
 <h2>Summary</h2>{summary_table(runs, labels)}
+<details><summary class="muted">What the metrics mean</summary>{definitions()}</details>
 <h2>Metrics by run</h2><p class="legend">{legend}</p>{charts(runs, labels)}
 <h2>By team type</h2>{team_table(runs, labels)}
 <h2>Cases</h2><p class="meta">Click a case to see its input and, for every run, the key results, findings,

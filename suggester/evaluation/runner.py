@@ -26,6 +26,7 @@ from suggester.evaluation.log import (
     CaseResult,
     CaseUsage,
     RunConfig,
+    RunLog,
     RunSummary,
     write_cases,
     write_summary,
@@ -102,6 +103,21 @@ def retrieval_case(case: EvalCase, retriever, k: int) -> CaseResult:
     sample = Sample(case=case, suggestion=suggestion)
     scores = score_sample(sample, Resources.from_retriever(retriever), only=["retrieval"])
     return CaseResult(case=case, output=suggestion, scores=scores, usage=CaseUsage(latency_ms=wall_ms, wall_ms=wall_ms))
+
+
+def rescore(log: RunLog, resources: Resources) -> RunSummary:
+    """Score a finished run again from its log (outputs and model answers), with no pipeline and no model.
+
+    Use it after a scorer changes; the run's config, wall time and usage are kept.
+    """
+    results = []
+    for result in log.cases:
+        sample = Sample(case=result.case, suggestion=result.output, error=result.error, calls=result.calls)
+        only = ["retrieval"] if log.summary.config.retrieval_only else None
+        results.append(result.model_copy(update={"scores": score_sample(sample, resources, only=only)}))
+    summary = summarize_run(results, log.summary.config, log.summary.started_at, log.summary.wall_s)
+    log.cases, log.summary = results, summary
+    return summary
 
 
 def summarize_run(results: list[CaseResult], config: RunConfig, started_at: str, wall_s: float) -> RunSummary:

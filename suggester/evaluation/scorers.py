@@ -262,6 +262,7 @@ def greedy_matches(similarity: np.ndarray, threshold: float) -> list[tuple[int, 
 @scorer(
     Metric("ref_precision", f"share of drafted KRs matching a reference KR (greedy, cosine >= {REFERENCE_MATCH})"),
     Metric("ref_recall", "share of reference KRs matched by a drafted KR"),
+    Metric("ref_similarity", "mean over reference KRs of the cosine to the closest drafted KR (graded recall)"),
 )
 def reference(sample: Sample, resources: Resources) -> Scores:
     references = sample.case.reference_krs
@@ -269,8 +270,10 @@ def reference(sample: Sample, resources: Resources) -> Scores:
         return {}
     drafted = resources.embed([kr.text for kr in sample.krs])
     wanted = resources.embed(references)
-    matched = len(greedy_matches(drafted @ wanted.T, REFERENCE_MATCH))
-    return {"ref_precision": matched / len(drafted), "ref_recall": matched / len(wanted)}
+    similarity = drafted @ wanted.T
+    matched = len(greedy_matches(similarity, REFERENCE_MATCH))
+    return {"ref_precision": matched / len(drafted), "ref_recall": matched / len(wanted),
+            "ref_similarity": float(similarity.max(axis=0).mean())}
 
 
 @scorer(
