@@ -59,6 +59,7 @@ def test_extra_keys_are_kept_as_metadata(tmp_path):
     case = load_dataset(path)[0]
     assert case.metadata == {"tags": ["x"], "owner": "kim"}
     assert case.request(seed=3).seed == 3 and case.request().objective == "Grow"
+    assert EvalCase.model_validate_json(case.model_dump_json()) == case  # a run log reads it back unchanged
 
 
 @pytest.mark.parametrize(

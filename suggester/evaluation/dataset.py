@@ -48,10 +48,12 @@ class EvalCase(BaseModel):
     def _collect_metadata(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        known = set(cls.model_fields) - {"metadata"}
-        extra = {key: value for key, value in data.items() if key not in known}
+        known = set(cls.model_fields)
         kept = {key: value for key, value in data.items() if key in known}
-        kept["metadata"] = {**data.get("metadata", {}), **extra} if isinstance(data.get("metadata"), dict) else extra
+        extra = {key: value for key, value in data.items() if key not in known}
+        if extra:  # a dataset line: its unknown keys are the metadata (a logged case already has them there)
+            given = kept.get("metadata")
+            kept["metadata"] = {**given, **extra} if isinstance(given, dict) else extra
         return kept
 
     def request(self, seed: int | None = None) -> SuggestionRequest:
