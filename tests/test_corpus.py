@@ -8,16 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from suggester.corpus import (
-    corpus_hash,
-    corpus_stats,
-    import_sets,
-    load_corpus,
-    near_duplicate_objectives,
-    scan_corpus,
-    validate_corpus,
-    write_corpus_file,
-)
+from suggester.corpus import corpus_hash, load_corpus, scan_corpus
+from suggester.corpus_checks import corpus_stats, near_duplicate_objectives, validate_corpus
+from suggester.corpus_import import import_sets, write_corpus_file
 from suggester.embedding import HashingEmbedder
 from suggester.errors import CorpusError
 from suggester.settings import resource_dir

@@ -67,7 +67,7 @@ def validate(paths: tuple[Path, ...], threshold: float, no_embed: bool) -> None:
     Example:
       okr corpus validate --dir examples_corpus
     """
-    from suggester.corpus import validate_corpus
+    from suggester.corpus_checks import validate_corpus
 
     with _clean_errors():
         embedder = None
@@ -175,7 +175,8 @@ def import_(file: Path, out: Path | None, team_type: str | None) -> None:
     Example:
       OKR_EXTRA_CORPUS_DIRS=~/okr-corpus okr corpus import our-okrs.csv --team support
     """
-    from suggester.corpus import import_sets, scan_corpus, write_corpus_file
+    from suggester.corpus import scan_corpus
+    from suggester.corpus_import import import_sets, write_corpus_file
 
     settings = get_settings()
     with _clean_errors():
@@ -208,7 +209,8 @@ def stats(as_json: bool) -> None:
     Example:
       okr corpus stats --json
     """
-    from suggester.corpus import corpus_stats, load_corpus
+    from suggester.corpus import load_corpus
+    from suggester.corpus_checks import corpus_stats
 
     with _clean_errors():
         figures = corpus_stats(load_corpus(_dirs(())))
