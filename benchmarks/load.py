@@ -50,6 +50,7 @@ class Result:
     errors: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     body_bytes: int = 0
+    probe_latencies: list[float] = field(default_factory=list)  # GET /healthz while under load
 
     @property
     def count(self) -> int:
@@ -114,8 +115,19 @@ async def drive(name: str, url: str, *, requests: int, duration: float, concurre
                     key = f"HTTP {response.status_code}"
                     result.errors[key] = result.errors.get(key, 0) + 1
 
+        async def probe() -> None:
+            """A liveness probe's view: does /healthz stay fast while suggestions are being drafted?"""
+            async with httpx.AsyncClient(base_url=url, timeout=30) as prober:
+                while True:
+                    begun = time.perf_counter()
+                    await prober.get("/healthz")
+                    result.probe_latencies.append(time.perf_counter() - begun)
+                    await asyncio.sleep(0.25)
+
+        prober = asyncio.create_task(probe())
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         result.seconds = time.perf_counter() - started
+        prober.cancel()
     return result
 
 
@@ -160,6 +172,10 @@ def bare_app():
     async def readyz() -> dict:
         return {"ready": True}
 
+    @app.get("/healthz")
+    async def healthz() -> dict:
+        return {"status": "ok"}
+
     return app
 
 
@@ -172,6 +188,11 @@ def report(results: list[Result], args: argparse.Namespace) -> None:
               f"{sum(r.errors.values()):>8}{r.body_bytes:>8}")
         for kind, n in r.errors.items():
             print(f"    {kind}: {n}")
+    for r in results:
+        if r.probe_latencies:
+            probes = sorted(r.probe_latencies)
+            print(f"{r.name}: GET /healthz under load, {len(probes)} probes: "
+                  f"p50 {statistics.median(probes) * 1000:.1f} ms, max {probes[-1] * 1000:.1f} ms")
     service, bare = results
     if service.rps and bare.percentile(50):
         print(f"ratio service/bare: throughput {service.rps / bare.rps:.3f}, "
@@ -205,6 +226,9 @@ def main() -> int:
                 wait_ready(f"http://127.0.0.1:{port}", service, args.ready_timeout)
                 sample = httpx.post(f"http://127.0.0.1:{port}/v1/suggestions", json=REQUEST, timeout=120)
                 sample.raise_for_status()
+                timings = sample.json()["usage"]["timings_ms"]
+                print("one suggestion, pipeline steps (ms): "
+                      + ", ".join(f"{step} {ms:.0f}" for step, ms in timings.items()), file=sys.stderr)
                 measured = asyncio.run(drive("service (mocked LLM)", f"http://127.0.0.1:{port}", **bounds))
             finally:
                 service.terminate()
