@@ -64,7 +64,7 @@ class Result:
         if not self.latencies:
             return float("nan")
         ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
 
 
 def free_port() -> int:
@@ -87,12 +87,16 @@ def wait_ready(url: str, process: subprocess.Popen, timeout: float) -> None:
     raise SystemExit(f"{url} was not ready after {timeout:.0f} s")
 
 
-async def drive(name: str, url: str, *, requests: int, duration: float, concurrency: int, warmup: int) -> Result:
+async def drive(
+    name: str, url: str, *, requests: int, duration: float, concurrency: int, warmup: int
+) -> Result:
     """Send `requests` POSTs (or stop after `duration` s), `concurrency` at a time; time each one."""
     result = Result(name)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
-        for _ in range(warmup):  # open connections and fill caches: the first requests are not the steady state
+        for _ in range(
+            warmup
+        ):  # open connections and fill caches: the first requests are not the steady state
             await client.post("/v1/suggestions", json=REQUEST)
         sent = 0
         started = time.perf_counter()
@@ -140,12 +144,30 @@ def start_service(port: int, args: argparse.Namespace, log) -> subprocess.Popen:
         "HF_HUB_OFFLINE": "1",
         "LITELLM_LOCAL_MODEL_COST_MAP": "True",
     }
-    command = [str(VENV_BIN / "okr"), "serve", "--port", str(port), "--workers", str(args.workers), "--log-level", "info"]
+    command = [
+        str(VENV_BIN / "okr"),
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(args.workers),
+        "--log-level",
+        "info",
+    ]
     return subprocess.Popen(command, env=env, stdout=log, stderr=log, cwd=ROOT)
 
 
 def start_bare(port: int, payload: Path, args: argparse.Namespace, log) -> subprocess.Popen:
-    command = [sys.executable, __file__, "--serve-bare", str(payload), "--port", str(port), "--workers", str(args.workers)]
+    command = [
+        sys.executable,
+        __file__,
+        "--serve-bare",
+        str(payload),
+        "--port",
+        str(port),
+        "--workers",
+        str(args.workers),
+    ]
     return subprocess.Popen(command, stdout=log, stderr=log, cwd=ROOT)
 
 
@@ -154,8 +176,15 @@ def serve_bare(payload_path: str, port: int, workers: int) -> None:
     import uvicorn
 
     os.environ["OKR_BARE_PAYLOAD"] = payload_path
-    uvicorn.run("load:bare_app", factory=True, host="127.0.0.1", port=port, workers=workers, log_level="warning",
-                app_dir=str(Path(__file__).parent))
+    uvicorn.run(
+        "load:bare_app",
+        factory=True,
+        host="127.0.0.1",
+        port=port,
+        workers=workers,
+        log_level="warning",
+        app_dir=str(Path(__file__).parent),
+    )
 
 
 def bare_app():
@@ -180,28 +209,38 @@ def bare_app():
 
 
 def report(results: list[Result], args: argparse.Namespace) -> None:
-    print(f"\n{args.requests} requests max or {args.duration:g} s per target, {args.concurrency} concurrent, "
-          f"{args.workers} worker(s), loopback, {os.cpu_count()} CPUs")
+    print(
+        f"\n{args.requests} requests max or {args.duration:g} s per target, {args.concurrency} concurrent, "
+        f"{args.workers} worker(s), loopback, {os.cpu_count()} CPUs"
+    )
     print(f"{'target':<26}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'bytes':>8}")
     for r in results:
-        print(f"{r.name:<26}{r.count:>9}{r.rps:>9.1f}{r.percentile(50):>9.1f}{r.percentile(99):>9.1f}"
-              f"{sum(r.errors.values()):>8}{r.body_bytes:>8}")
+        print(
+            f"{r.name:<26}{r.count:>9}{r.rps:>9.1f}{r.percentile(50):>9.1f}{r.percentile(99):>9.1f}"
+            f"{sum(r.errors.values()):>8}{r.body_bytes:>8}"
+        )
         for kind, n in r.errors.items():
             print(f"    {kind}: {n}")
     for r in results:
         if r.probe_latencies:
             probes = sorted(r.probe_latencies)
-            print(f"{r.name}: GET /healthz under load, {len(probes)} probes: "
-                  f"p50 {statistics.median(probes) * 1000:.1f} ms, max {probes[-1] * 1000:.1f} ms")
+            print(
+                f"{r.name}: GET /healthz under load, {len(probes)} probes: "
+                f"p50 {statistics.median(probes) * 1000:.1f} ms, max {probes[-1] * 1000:.1f} ms"
+            )
     service, bare = results
     if service.rps and bare.percentile(50):
-        print(f"ratio service/bare: throughput {service.rps / bare.rps:.3f}, "
-              f"p50 latency {service.percentile(50) / bare.percentile(50):.1f}x, "
-              f"p99 latency {service.percentile(99) / bare.percentile(99):.1f}x")
+        print(
+            f"ratio service/bare: throughput {service.rps / bare.rps:.3f}, "
+            f"p50 latency {service.percentile(50) / bare.percentile(50):.1f}x, "
+            f"p99 latency {service.percentile(99) / bare.percentile(99):.1f}x"
+        )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--requests", type=int, default=600, help="most requests per target (default 600)")
     parser.add_argument("--duration", type=float, default=60, help="most seconds per target (default 60)")
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight (default 8)")
@@ -215,7 +254,12 @@ def main() -> int:
         serve_bare(args.serve_bare, args.port, args.workers)
         return 0
 
-    bounds = dict(requests=args.requests, duration=args.duration, concurrency=args.concurrency, warmup=args.warmup)
+    bounds = {
+        "requests": args.requests,
+        "duration": args.duration,
+        "concurrency": args.concurrency,
+        "warmup": args.warmup,
+    }
     with tempfile.TemporaryDirectory(prefix="okr-load-") as tmp:
         log_path = Path(tmp) / "servers.log"
         with log_path.open("w") as log:
@@ -227,8 +271,11 @@ def main() -> int:
                 sample = httpx.post(f"http://127.0.0.1:{port}/v1/suggestions", json=REQUEST, timeout=120)
                 sample.raise_for_status()
                 timings = sample.json()["usage"]["timings_ms"]
-                print("one suggestion, pipeline steps (ms): "
-                      + ", ".join(f"{step} {ms:.0f}" for step, ms in timings.items()), file=sys.stderr)
+                print(
+                    "one suggestion, pipeline steps (ms): "
+                    + ", ".join(f"{step} {ms:.0f}" for step, ms in timings.items()),
+                    file=sys.stderr,
+                )
                 measured = asyncio.run(drive("service (mocked LLM)", f"http://127.0.0.1:{port}", **bounds))
             finally:
                 service.terminate()

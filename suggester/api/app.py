@@ -33,7 +33,9 @@ OKR sets against a rule catalogue.
 """
 
 
-def create_app(settings: Settings | None = None, *, loader: Callable[[Settings], None] | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, loader: Callable[[Settings], None] | None = None
+) -> FastAPI:
     """Build the HTTP service.
 
     Args:

@@ -26,7 +26,9 @@ async def readyz(request: Request) -> Readiness | Response:
     service = request.app.state.okr
     resources = service.resources
     if resources.ready:
-        return Readiness(ready=True, state="ready", model=service.settings.model, load_seconds=resources.load_seconds)
+        return Readiness(
+            ready=True, state="ready", model=service.settings.model, load_seconds=resources.load_seconds
+        )
     detail = (
         "The model and corpus index are loading."
         if resources.state == "loading"
@@ -47,10 +49,11 @@ async def readyz(request: Request) -> Readiness | Response:
 @router.get(
     "/metrics",
     response_class=Response,
-    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "Prometheus text."}},
+    responses={
+        200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "Prometheus text."}
+    },
 )
 async def metrics(request: Request) -> Response:
     """Expose request counts, latencies, LLM tokens and errors in Prometheus text format."""
     service = request.app.state.okr
     return Response(service.metrics.render(), media_type=service.metrics.content_type)
-

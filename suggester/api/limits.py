@@ -58,5 +58,8 @@ def check_length(field: str, text: str | None, limit: int) -> None:
     """
     if text is not None and len(text) > limit:
         raise InputTooLong(
-            f"{field} is {len(text)} characters; the limit is {limit}.", field=field, limit=limit, length=len(text)
+            f"{field} is {len(text)} characters; the limit is {limit}.",
+            field=field,
+            limit=limit,
+            length=len(text),
         )

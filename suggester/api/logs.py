@@ -16,7 +16,10 @@ from typing import Any
 _request_id: ContextVar[str | None] = ContextVar("okr_request_id", default=None)
 _BEARER = re.compile(r"(?i)(bearer\s+)[^\s\"',]+")
 _STANDARD_ATTRS = set(vars(logging.LogRecord("x", 0, "x", 0, "x", None, None))) | {
-    "message", "asctime", "taskName", "color_message",  # uvicorn adds an ANSI-coloured copy of the message
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",  # uvicorn adds an ANSI-coloured copy of the message
 }
 
 
@@ -39,7 +42,8 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
@@ -66,10 +70,16 @@ def log_config(level: str = "info") -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": "suggester.api.logs.JsonFormatter"}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+        "handlers": {
+            "stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+        },
         "loggers": {
             "suggester": {"handlers": ["stderr"], "level": level, "propagate": False},
-            "uvicorn": {"handlers": ["stderr"], "level": "INFO" if level == "DEBUG" else level, "propagate": False},
+            "uvicorn": {
+                "handlers": ["stderr"],
+                "level": "INFO" if level == "DEBUG" else level,
+                "propagate": False,
+            },
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
             "LiteLLM": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
         },

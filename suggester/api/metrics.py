@@ -49,13 +49,23 @@ class Metrics:
         self.llm_tokens = Counter(
             "okr_llm_tokens", "LLM tokens spent on suggestions.", ["model", "direction"], registry=registry
         )
-        self.llm_calls = Counter("okr_llm_calls", "LLM calls made, repairs included.", ["model"], registry=registry)
-        self.llm_cost = Counter("okr_llm_cost_usd", "Provider cost of suggestions, in USD.", ["model"], registry=registry)
+        self.llm_calls = Counter(
+            "okr_llm_calls", "LLM calls made, repairs included.", ["model"], registry=registry
+        )
+        self.llm_cost = Counter(
+            "okr_llm_cost_usd", "Provider cost of suggestions, in USD.", ["model"], registry=registry
+        )
         self.llm_in_flight = Gauge(
-            "okr_llm_in_flight", "Suggestions being drafted now.", registry=registry, multiprocess_mode="livesum"
+            "okr_llm_in_flight",
+            "Suggestions being drafted now.",
+            registry=registry,
+            multiprocess_mode="livesum",
         )
         self.ready = Gauge(
-            "okr_ready", "1 once the model and the corpus index are loaded.", registry=registry, multiprocess_mode="min"
+            "okr_ready",
+            "1 once the model and the corpus index are loaded.",
+            registry=registry,
+            multiprocess_mode="min",
         )
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:

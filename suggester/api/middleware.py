@@ -104,5 +104,10 @@ class ServiceMiddleware:
             scope["method"],
             scope["path"],
             status,
-            extra={"method": scope["method"], "path": scope["path"], "status": status, "ms": round(seconds * 1000, 2)},
+            extra={
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status,
+                "ms": round(seconds * 1000, 2),
+            },
         )

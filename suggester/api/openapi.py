@@ -71,7 +71,9 @@ def _length_limits(schema: dict[str, Any], settings: Settings) -> None:
         for branch in field.get("anyOf", [field]):
             if branch.get("type") == "string":
                 branch["maxLength"] = limit
-        field["description"] = f"{field.get('description', '').rstrip('.')}. At most {limit} characters (OKR_{setting.upper()})."
+        field["description"] = (
+            f"{field.get('description', '').rstrip('.')}. At most {limit} characters (OKR_{setting.upper()})."
+        )
 
 
 def _drop_security(schema: dict[str, Any]) -> None:

@@ -22,7 +22,7 @@ from suggester.errors import InputTooLong, InvalidRequest, RateLimited, Suggeste
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 _TYPE_PREFIX = "urn:okr-suggester:problem:"
 # Context keys that may hold secrets or bulky internals never reach a response.
-_PRIVATE_KEYS = re.compile(r"key|token|secret|password|authorization|prompt|messages", re.I)
+_PRIVATE_KEYS = re.compile(r"key|token|secret|password|authorization|prompt|messages", re.IGNORECASE)
 
 
 class NotAuthenticated(SuggesterError):
@@ -83,7 +83,9 @@ class Problem(BaseModel):
         description="URI naming the kind of problem; stable, safe to branch on.",
         examples=["urn:okr-suggester:problem:service-busy"],
     )
-    title: str = Field(description="Short human summary of the kind of problem.", examples=["Too many suggestions in flight"])
+    title: str = Field(
+        description="Short human summary of the kind of problem.", examples=["Too many suggestions in flight"]
+    )
     status: int = Field(description="HTTP status code.", examples=[429])
     detail: str = Field(
         description="What went wrong in this request, and how to fix it.",
@@ -116,7 +118,9 @@ def problem_response(
 
     The kind (last part of the type, or `http-<status>`) is left on `request.state` for the metrics.
     """
-    request.state.problem_kind = type_.removeprefix(_TYPE_PREFIX) if type_ != "about:blank" else f"http-{status}"
+    request.state.problem_kind = (
+        type_.removeprefix(_TYPE_PREFIX) if type_ != "about:blank" else f"http-{status}"
+    )
     body = {"type": type_, "title": title, "status": status, "detail": detail}
     body.update({key: value for key, value in extras.items() if value is not None})
     body["request_id"] = current_request_id()
@@ -183,7 +187,9 @@ async def handle_http_exception(request: Request, error: StarletteHTTPException)
     """Routing errors (404, 405, ...) in the same shape as everything else."""
     from http import HTTPStatus
 
-    if isinstance(error.__cause__, SuggesterError):  # e.g. the body limit, tripped while FastAPI read the body
+    if isinstance(
+        error.__cause__, SuggesterError
+    ):  # e.g. the body limit, tripped while FastAPI read the body
         return error_response(request, error.__cause__)
     if error.status_code == 400 and error.__cause__ is not None:
         # FastAPI's 400 for a body it could not decode (not UTF-8): the same 422 as any malformed body.
@@ -197,8 +203,14 @@ async def handle_http_exception(request: Request, error: StarletteHTTPException)
         )
 
     title = HTTPStatus(error.status_code).phrase
-    detail = error.detail if isinstance(error.detail, str) and error.detail != title else _route_detail(request, error)
-    return problem_response(request, error.status_code, title, detail, headers=getattr(error, "headers", None))
+    detail = (
+        error.detail
+        if isinstance(error.detail, str) and error.detail != title
+        else _route_detail(request, error)
+    )
+    return problem_response(
+        request, error.status_code, title, detail, headers=getattr(error, "headers", None)
+    )
 
 
 def _route_detail(request: Request, error: StarletteHTTPException) -> str:

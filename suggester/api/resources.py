@@ -93,7 +93,9 @@ class Resources:
                 raise NotReady("The service has not started loading its resources.", retry_after=5)
             await self._done.wait()
         if self.state == "failed":
-            raise NotReady(f"The service could not load its model or corpus index: {self.error}", state=self.state)
+            raise NotReady(
+                f"The service could not load its model or corpus index: {self.error}", state=self.state
+            )
 
     async def stop(self) -> None:
         """Cancel a load still running at shutdown (the worker thread finishes on its own)."""

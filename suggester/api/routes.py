@@ -103,7 +103,9 @@ def check_okr(body: CheckRequest, service: Annotated[Service, Depends(service_of
     else:
         check_length("objective", body.okr.objective, settings.max_objective_chars)
     check_length("context", body.context, settings.max_context_chars)
-    return check(body.okr if body.okr is not None else body.text, context=body.context, profile=service.profile)
+    return check(
+        body.okr if body.okr is not None else body.text, context=body.context, profile=service.profile
+    )
 
 
 @router.get("/team-types", response_model=TeamTypes, responses=problem_responses(401, 503, 504))

@@ -67,11 +67,16 @@ class CheckRequest(BaseModel):
 class TeamType(BaseModel):
     """One known team type."""
 
-    name: str = Field(description="Canonical name, as accepted in `team_type`.", examples=["customer support"])
+    name: str = Field(
+        description="Canonical name, as accepted in `team_type`.", examples=["customer support"]
+    )
     examples: int = Field(description="Corpus examples of this team type.", examples=[12])
-    aliases: list[str] = Field(description="Other names that mean this team type.", examples=[["support", "customer service"]])
+    aliases: list[str] = Field(
+        description="Other names that mean this team type.", examples=[["support", "customer service"]]
+    )
     related: list[str] = Field(
-        description="Team types whose examples are also drawn on.", examples=[["customer success", "operations"]]
+        description="Team types whose examples are also drawn on.",
+        examples=[["customer success", "operations"]],
     )
 
 
@@ -85,13 +90,17 @@ class TeamTypes(BaseModel):
 class Health(BaseModel):
     """The process is alive."""
 
-    status: Literal["ok"] = Field(default="ok", description="Always `ok` when the process answers.", examples=["ok"])
+    status: Literal["ok"] = Field(
+        default="ok", description="Always `ok` when the process answers.", examples=["ok"]
+    )
 
 
 class Readiness(BaseModel):
     """Model and corpus index are loaded: the service can draft suggestions."""
 
     ready: bool = Field(description="True when every heavy resource is loaded.", examples=[True])
-    state: Literal["loading", "ready", "failed"] = Field(description="Where loading stands.", examples=["ready"])
+    state: Literal["loading", "ready", "failed"] = Field(
+        description="Where loading stands.", examples=["ready"]
+    )
     model: str = Field(description="Default model of this service.", examples=["local/gemma-3-270m"])
     load_seconds: float | None = Field(default=None, description="How long loading took.", examples=[8.4])

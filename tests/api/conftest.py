@@ -22,7 +22,9 @@ def start_server() -> Iterator[Callable[..., LiveServer]]:
     """Factory: `start_server(settings, loader=None, ready=True)` -> a running LiveServer."""
     servers: list[LiveServer] = []
 
-    def start(settings: Settings, *, loader: Callable[[Settings], None] | None = None, ready: bool = True) -> LiveServer:
+    def start(
+        settings: Settings, *, loader: Callable[[Settings], None] | None = None, ready: bool = True
+    ) -> LiveServer:
         server = LiveServer(create_app(settings, loader=loader)).start()
         servers.append(server)
         return server.wait_ready() if ready else server

@@ -15,7 +15,11 @@ from .helpers import SUGGESTION_BODY, assert_problem, mocked_settings
 KEYS = ["team-key-one-5b1f", "team-key-two-93ac"]
 V1_CALLS = [
     ("POST", "/v1/suggestions", SUGGESTION_BODY),
-    ("POST", "/v1/check", {"text": "# Grow EU bookings\n- Increase EU bookings from $1.2M to $1.8M by 2027-06-30"}),
+    (
+        "POST",
+        "/v1/check",
+        {"text": "# Grow EU bookings\n- Increase EU bookings from $1.2M to $1.8M by 2027-06-30"},
+    ),
     ("GET", "/v1/team-types", None),
 ]
 

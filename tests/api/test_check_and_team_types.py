@@ -19,7 +19,9 @@ MARKDOWN = """\
 
 
 def test_check_markdown_reports_findings_per_kr(client):
-    response = client.post("/v1/check", json={"text": MARKDOWN, "context": "CSAT was 82% in Q2; first response 6 hours."})
+    response = client.post(
+        "/v1/check", json={"text": MARKDOWN, "context": "CSAT was 82% in Q2; first response 6 hours."}
+    )
     assert response.status_code == 200, response.text
     report = response.json()
     [checked] = report["sets"]
@@ -39,7 +41,12 @@ def test_check_structured_okr(client):
         "team_type": "customer support",
         "key_results": [
             {"id": "kr1", "kind": "output", "text": "Raise CSAT from 82% to 90% by 2027-09-30"},
-            {"id": "kr2", "kind": "input", "text": "Publish 40 new help articles by 2027-09-30", "drives": ["kr1"]},
+            {
+                "id": "kr2",
+                "kind": "input",
+                "text": "Publish 40 new help articles by 2027-09-30",
+                "drives": ["kr1"],
+            },
         ],
     }
     response = client.post("/v1/check", json={"okr": okr, "context": "CSAT was 82% in Q2."})

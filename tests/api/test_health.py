@@ -8,6 +8,7 @@ import threading
 import httpx
 
 from suggester.errors import CorpusError
+
 from .helpers import SUGGESTION_BODY, assert_problem, mocked_settings
 
 

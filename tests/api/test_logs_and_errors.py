@@ -46,7 +46,9 @@ def log_lines():
 def _suggest(server) -> str:
     with server.client() as http:
         response = http.post(
-            "/v1/suggestions", json={**SUGGESTION_BODY, "objective": OBJECTIVE}, headers={"Authorization": f"Bearer {KEY}"}
+            "/v1/suggestions",
+            json={**SUGGESTION_BODY, "objective": OBJECTIVE},
+            headers={"Authorization": f"Bearer {KEY}"},
         )
     assert response.status_code == 200, response.text
     return response.headers["x-request-id"]
@@ -72,13 +74,17 @@ def test_info_logs_are_json_with_request_id_and_no_key_or_objective(logged, log_
 def test_debug_logs_hold_the_objective_but_never_the_key(logged, log_lines):
     logging.getLogger("suggester").setLevel(logging.DEBUG)
     request_id = _suggest(logged)
-    debug = [line for line in log_lines() if line["level"] == "debug" and line.get("request_id") == request_id]
+    debug = [
+        line for line in log_lines() if line["level"] == "debug" and line.get("request_id") == request_id
+    ]
     assert any(line.get("objective") == OBJECTIVE for line in debug)
     assert KEY not in log_lines.stream.getvalue()
 
 
 def test_formatter_masks_bearer_tokens_as_a_second_line_of_defence():
-    record = logging.LogRecord("suggester.api", logging.INFO, __file__, 1, "header was Bearer %s", (KEY,), None)
+    record = logging.LogRecord(
+        "suggester.api", logging.INFO, __file__, 1, "header was Bearer %s", (KEY,), None
+    )
     line = JsonFormatter().format(record)
     assert KEY not in line and "Bearer ***" in line
 

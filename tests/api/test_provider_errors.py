@@ -40,7 +40,9 @@ class StubProvider:
             await asyncio.sleep(30)
         if self.mode == "rate-limit":
             return JSONResponse(
-                {"error": {"message": "slow down", "type": "rate_limit_error"}}, status_code=429, headers={"Retry-After": "3"}
+                {"error": {"message": "slow down", "type": "rate_limit_error"}},
+                status_code=429,
+                headers={"Retry-After": "3"},
             )
         return JSONResponse({"error": {"message": "upstream broke", "type": "server_error"}}, status_code=500)
 
@@ -117,7 +119,9 @@ def unmocked(start_server):
 
 def test_unknown_model_is_400(unmocked):
     with unmocked.client() as http:
-        problem = assert_problem(http.post("/v1/suggestions", json={**SUGGESTION_BODY, "model": "no-such-model"}), 400)
+        problem = assert_problem(
+            http.post("/v1/suggestions", json={**SUGGESTION_BODY, "model": "no-such-model"}), 400
+        )
     assert problem["model"] == "no-such-model"
     assert "local/gemma-3-270m" in problem["detail"]  # tells what a valid model string looks like
 

@@ -50,6 +50,7 @@ def test_api_conforms_to_its_openapi_document(server):
         capture_output=True,
         text=True,
         timeout=900,
+        check=False,
     )
     output = run.stdout + run.stderr
     summary = output[output.rfind("SUMMARY") :]

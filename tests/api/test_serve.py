@@ -32,11 +32,15 @@ def test_serve_help_shows_options_and_an_example():
 
 def test_bad_settings_are_one_line_errors_not_tracebacks():
     env = {**os.environ, "OKR_MAX_CONCURRENT_LLM": "0"}
-    run = subprocess.run([str(OKR), "serve"], env=env, capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [str(OKR), "serve"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     assert run.returncode != 0
     assert "OKR_MAX_CONCURRENT_LLM" in run.stderr and "Traceback" not in run.stderr
     env = {**os.environ, "OKR_RULE_PROFILE": "/no/such/profile.yaml"}
-    run = subprocess.run([str(OKR), "serve"], env=env, capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [str(OKR), "serve"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     assert run.returncode != 0 and "profile.yaml" in run.stderr and "Traceback" not in run.stderr
 
 
@@ -56,7 +60,10 @@ def test_serve_runs_uvicorn_workers_with_json_logs_and_shared_metrics(tmp_path):
     }
     log = (tmp_path / "serve.log").open("w")
     process = subprocess.Popen(
-        [str(OKR), "serve", "--port", str(port), "--workers", "2"], env=env, stdout=log, stderr=subprocess.STDOUT
+        [str(OKR), "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -74,7 +81,9 @@ def test_serve_runs_uvicorn_workers_with_json_logs_and_shared_metrics(tmp_path):
             assert httpx.get(url + "/healthz", timeout=5).status_code == 200
         metrics = httpx.get(url + "/metrics", timeout=5).text
         # Whichever worker answers, /metrics sums every worker's counts.
-        counted = re.search(r'okr_http_requests_total\{method="GET",route="/healthz",status="200"\} (\S+)', metrics)
+        counted = re.search(
+            r'okr_http_requests_total\{method="GET",route="/healthz",status="200"\} (\S+)', metrics
+        )
         assert counted and float(counted.group(1)) >= 13
     finally:
         process.terminate()
@@ -83,5 +92,7 @@ def test_serve_runs_uvicorn_workers_with_json_logs_and_shared_metrics(tmp_path):
     lines = [line for line in (tmp_path / "serve.log").read_text().splitlines() if line.startswith("{")]
     records = [json.loads(line) for line in lines]
     assert any("Uvicorn running" in record["msg"] for record in records)
-    assert len({record["msg"] for record in records if record["msg"].startswith("Started server process")}) == 2
+    assert (
+        len({record["msg"] for record in records if record["msg"].startswith("Started server process")}) == 2
+    )
     assert all("color_message" not in record for record in records)

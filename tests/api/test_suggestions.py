@@ -38,7 +38,9 @@ def test_invalid_body_names_the_field_and_reason(client):
 
 
 def test_malformed_json_and_unknown_fields_are_422(client):
-    broken = client.post("/v1/suggestions", content=b'{"objective": ', headers={"Content-Type": "application/json"})
+    broken = client.post(
+        "/v1/suggestions", content=b'{"objective": ', headers={"Content-Type": "application/json"}
+    )
     assert_problem(broken, 422)
     extra = assert_problem(client.post("/v1/suggestions", json={**SUGGESTION_BODY, "temperature": 2}), 422)
     assert extra["errors"][0]["field"] == "temperature"
@@ -46,14 +48,18 @@ def test_malformed_json_and_unknown_fields_are_422(client):
 
 def test_objective_over_the_limit_is_413_with_the_limit(client, server):
     limit = server.service.settings.max_objective_chars
-    problem = assert_problem(client.post("/v1/suggestions", json={**SUGGESTION_BODY, "objective": "E" * (limit + 1)}), 413)
+    problem = assert_problem(
+        client.post("/v1/suggestions", json={**SUGGESTION_BODY, "objective": "E" * (limit + 1)}), 413
+    )
     assert problem["limit"] == limit and problem["field"] == "objective"
     assert str(limit) in problem["detail"]
 
 
 def test_context_over_the_limit_is_413_with_the_limit(client, server):
     limit = server.service.settings.max_context_chars
-    problem = assert_problem(client.post("/v1/suggestions", json={**SUGGESTION_BODY, "context": "c" * (limit + 1)}), 413)
+    problem = assert_problem(
+        client.post("/v1/suggestions", json={**SUGGESTION_BODY, "context": "c" * (limit + 1)}), 413
+    )
     assert problem["limit"] == limit and problem["field"] == "context"
 
 
@@ -128,7 +134,9 @@ def test_request_deadline_answers_504(start_server):
 
 
 def test_model_output_with_no_usable_line_is_502(start_server):
-    server = start_server(mocked_settings(mock_response="I am sorry, I cannot help with that.", repair_attempts=1))
+    server = start_server(
+        mocked_settings(mock_response="I am sorry, I cannot help with that.", repair_attempts=1)
+    )
     with server.client() as http:
         problem = assert_problem(http.post("/v1/suggestions", json=SUGGESTION_BODY), 502)
     assert problem["type"].endswith("draft-failed")
