@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     retrieval_k: int = Field(default=4, ge=1, le=20, description="Corpus examples retrieved per request.")
     mmr_lambda: float = Field(default=0.7, ge=0.0, le=1.0, description="MMR trade-off: 1 = pure relevance.")
     team_boost: float = Field(default=0.15, description="Score bonus for examples of the same team type.")
+    ann_threshold: int = Field(
+        default=50_000, ge=1,
+        description="From this many corpus examples on, retrieval uses an approximate index (faiss IVF) "
+        "instead of exact search.",
+    )
 
     rule_profile: Path | None = Field(default=None, description="YAML file that switches rules off or changes severities.")
     mock_response: str | None = Field(
