@@ -18,8 +18,13 @@ GOOD = (
     "4. initiative | Launch a partner page | complete\n"
 )
 CASES = [
-    EvalCase(id="a", objective="Grow our business in the EU", team_type="sales",
-             context="New bookings were $400k last quarter.", relevant_example_ids=["sales-eu-expansion-01"]),
+    EvalCase(
+        id="a",
+        objective="Grow our business in the EU",
+        team_type="sales",
+        context="New bookings were $400k last quarter.",
+        relevant_example_ids=["sales-eu-expansion-01"],
+    ),
     EvalCase(id="too-long", objective="x" * 600, team_type="sales"),
     EvalCase(id="b", objective="Answer customers faster", team_type="support"),
 ]
@@ -39,15 +44,23 @@ def settings(monkeypatch, index_dir):
     monkeypatch.setattr("suggester.retrieval.get_embedder", lambda: EMBEDDER)
 
     def make(mock: str = GOOD) -> Settings:
-        return Settings(model="openai/test", mock_response=mock, cache_dir=index_dir, candidates=2, repair_attempts=1)
+        return Settings(
+            model="openai/test", mock_response=mock, cache_dir=index_dir, candidates=2, repair_attempts=1
+        )
 
     return make
 
 
 def test_run_writes_the_typed_log_and_records_errors_without_stopping(tmp_path, settings):
     seen = []
-    summary = run_eval(CASES, dataset="mem", out=tmp_path / "run", settings=settings(),
-                       cache_path=tmp_path / "responses.jsonl", on_case=lambda r: seen.append(r.id))
+    summary = run_eval(
+        CASES,
+        dataset="mem",
+        out=tmp_path / "run",
+        settings=settings(),
+        cache_path=tmp_path / "responses.jsonl",
+        on_case=lambda r: seen.append(r.id),
+    )
     assert sorted(seen) == ["a", "b", "too-long"]
     assert summary.cases == 3 and summary.errors == 1 and summary.errors_by_type == {"InputTooLong": 1}
     log = read_run(tmp_path / "run")
@@ -100,17 +113,27 @@ def test_rescore_recomputes_scores_from_the_log_alone(tmp_path, monkeypatch, set
 
 
 def test_no_cache_writes_no_cache_and_variants_are_recorded(tmp_path, settings):
-    summary = run_eval(CASES[:1], dataset="mem", out=tmp_path / "run", settings=settings(),
-                       cache_path=None, variant="zero-shot", seed=None)
-    assert summary.config.variant == "zero-shot" and summary.config.cache is None and summary.config.seed is None
+    summary = run_eval(
+        CASES[:1],
+        dataset="mem",
+        out=tmp_path / "run",
+        settings=settings(),
+        cache_path=None,
+        variant="zero-shot",
+        seed=None,
+    )
+    assert (
+        summary.config.variant == "zero-shot" and summary.config.cache is None and summary.config.seed is None
+    )
     assert not list(tmp_path.glob("*.jsonl"))
     result = read_run(tmp_path / "run").cases[0]
     assert result.output.examples_used == [] and result.scores["recall_at_k"] is None
 
 
 def test_unusable_answers_count_as_parse_failures(tmp_path, settings):
-    summary = run_eval(CASES[:1], dataset="mem", out=tmp_path / "run", settings=settings("Sorry, I can't."),
-                       cache_path=None)
+    summary = run_eval(
+        CASES[:1], dataset="mem", out=tmp_path / "run", settings=settings("Sorry, I can't."), cache_path=None
+    )
     assert summary.errors_by_type == {"DraftFailed": 1}
     result = read_run(tmp_path / "run").cases[0]
     assert result.scores["parsed"] == 0.0 and result.error.attempts == 3 and len(result.calls) == 3
@@ -123,8 +146,14 @@ def test_retrieval_only_scores_retrieval_without_any_model_call(tmp_path, monkey
         raise AssertionError("the model was called")
 
     monkeypatch.setattr(llm, "acomplete", no_model)
-    cases = [EvalCase(id="r", objective="Break into the German and French markets with our sales team",
-                      team_type="sales", relevant_example_ids=["sales-eu-expansion-01", "no-such-example"])]
+    cases = [
+        EvalCase(
+            id="r",
+            objective="Break into the German and French markets with our sales team",
+            team_type="sales",
+            relevant_example_ids=["sales-eu-expansion-01", "no-such-example"],
+        )
+    ]
     summary = run_eval(cases, dataset="mem", out=tmp_path / "run", settings=settings(), retrieval_only=True)
     assert set(summary.metrics) == {"recall_at_k", "mrr"} and summary.calls == 0
     assert summary.metrics["recall_at_k"].mean in (0.0, 0.5)
@@ -138,7 +167,38 @@ def test_bad_variant_and_concurrency_are_refused(tmp_path, settings):
 
 
 def test_concurrent_cases_each_keep_their_own_calls(tmp_path, settings):
-    cases = [case.model_copy(update={"id": f"{case.id}{i}"}) for i in range(3) for case in (CASES[0], CASES[2])]
+    cases = [
+        case.model_copy(update={"id": f"{case.id}{i}"}) for i in range(3) for case in (CASES[0], CASES[2])
+    ]
     run_eval(cases, dataset="mem", out=tmp_path / "run", settings=settings(), cache_path=None, concurrency=4)
     lines = (tmp_path / "run" / "cases.jsonl").read_text().splitlines()
     assert [json.loads(line)["usage"]["calls"] for line in lines] == [2] * 6
+
+
+def test_an_unexpected_exception_is_recorded_as_a_crash_and_the_run_goes_on(tmp_path, monkeypatch, settings):
+    from suggester import pipeline
+
+    real = pipeline.asuggest
+
+    async def flaky(request, **kwargs):
+        if request.objective == CASES[0].objective:
+            raise KeyError("a bug")
+        return await real(request, **kwargs)
+
+    monkeypatch.setattr(pipeline, "asuggest", flaky)
+    summary = run_eval(
+        [CASES[0], CASES[2]], dataset="mem", out=tmp_path / "run", settings=settings(), cache_path=None
+    )
+    assert summary.cases == 2 and summary.errors_by_type == {"KeyError": 1}
+    crashed, fine = read_run(tmp_path / "run").cases
+    assert crashed.error.crash and crashed.outcome.crashed and crashed.outcome.parsed is None
+    assert fine.error is None and not fine.outcome.crashed
+
+
+def test_each_case_records_its_outcome(tmp_path, settings):
+    run_eval(CASES, dataset="mem", out=tmp_path / "run", settings=settings(), cache_path=None)
+    ok, too_long, _ = read_run(tmp_path / "run").cases
+    assert ok.outcome.parsed and ok.outcome.kinds == [kr.kind.value for kr in ok.output.key_results]
+    assert set(ok.outcome.errors_per_kr) == {kr.id for kr in ok.output.key_results}
+    assert ok.outcome.draft_latency_ms == ok.usage.latency_ms and ok.outcome.first_draft_invalid is not None
+    assert too_long.outcome.error_type == "InputTooLong" and too_long.outcome.parsed is None

@@ -28,20 +28,43 @@ def eval_group() -> None:
 
 @eval_group.command("run")
 @click.argument("dataset", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--model", "-m", default=None, help="litellm model string (default: OKR_MODEL or local/gemma-3-270m).")
-@click.option("--variant", default="default", show_default=True,
-              type=click.Choice(["default", "no-retrieval", "zero-shot", "no-repair"]),
-              help="Pipeline variant: switch one stage off to measure what it is worth.")
-@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Run folder for cases.jsonl and summary.json (default: runs/<dataset>-<variant>).")
-@click.option("--concurrency", "-j", type=click.IntRange(1, 64), default=1, show_default=True, help="Cases in flight.")
+@click.option(
+    "--model", "-m", default=None, help="litellm model string (default: OKR_MODEL or local/gemma-3-270m)."
+)
+@click.option(
+    "--variant",
+    default="default",
+    show_default=True,
+    type=click.Choice(["default", "no-retrieval", "zero-shot", "no-repair"]),
+    help="Pipeline variant: switch one stage off to measure what it is worth.",
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Run folder for cases.jsonl and summary.json (default: runs/<dataset>-<variant>).",
+)
+@click.option(
+    "--concurrency", "-j", type=click.IntRange(1, 64), default=1, show_default=True, help="Cases in flight."
+)
 @click.option("--limit", "-n", type=click.IntRange(1), default=None, help="Only the first N cases.")
 @click.option("--seed", type=int, default=7, show_default=True, help="Sampling seed given to every case.")
-@click.option("--cache", "cache_path", default=DEFAULT_CACHE, show_default=True,
-              help="Response cache file (JSONL); a re-run of the same configuration replays it.")
-@click.option("--no-cache", is_flag=True, help="Call the model for every case; neither read nor write the cache.")
-@click.option("--retrieval-only", is_flag=True,
-              help="Score retrieval alone (recall@k, MRR), no model calls: for datasets with relevant_example_ids.")
+@click.option(
+    "--cache",
+    "cache_path",
+    default=DEFAULT_CACHE,
+    show_default=True,
+    help="Response cache file (JSONL); a re-run of the same configuration replays it.",
+)
+@click.option(
+    "--no-cache", is_flag=True, help="Call the model for every case; neither read nor write the cache."
+)
+@click.option(
+    "--retrieval-only",
+    is_flag=True,
+    help="Score retrieval alone (recall@k, MRR), no model calls: for datasets with relevant_example_ids.",
+)
 def run(dataset, model, variant, out, concurrency, limit, seed, cache_path, no_cache, retrieval_only):
     """Run DATASET (JSONL, one case a line) through the real pipeline and score every case.
 
@@ -68,8 +91,16 @@ def run(dataset, model, variant, out, concurrency, limit, seed, cache_path, no_c
         cache = None if no_cache else Path(cache_path).expanduser()
         with _progress(len(cases), f"{settings.model} · {variant}") as advance:
             summary = run_eval(
-                cases, dataset=str(dataset), out=out, settings=settings, variant=variant, seed=seed,
-                cache_path=cache, concurrency=concurrency, retrieval_only=retrieval_only, on_case=advance,
+                cases,
+                dataset=str(dataset),
+                out=out,
+                settings=settings,
+                variant=variant,
+                seed=seed,
+                cache_path=cache,
+                concurrency=concurrency,
+                retrieval_only=retrieval_only,
+                on_case=advance,
             )
     except SuggesterError as exc:
         fail(exc.message)
@@ -120,18 +151,31 @@ def _progress(total: int, label: str):
     @contextmanager
     def bar():
         errors = 0
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=err_console, transient=False, disable=not err_console.is_terminal) as progress:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=False,
+            disable=not err_console.is_terminal,
+        ) as progress:
             task = progress.add_task(label, total=total)
 
             def advance(result) -> None:
                 nonlocal errors
                 errors += result.error is not None
-                progress.update(task, advance=1, description=f"{label} · {errors} error(s)" if errors else label)
+                progress.update(
+                    task, advance=1, description=f"{label} · {errors} error(s)" if errors else label
+                )
                 if not err_console.is_terminal:  # logs and CI: one line per case
                     status = result.error.type if result.error else "ok"
-                    print(f"[{progress.tasks[0].completed:.0f}/{total}] {result.id}: {status} "
-                          f"({result.usage.wall_ms / 1000:.1f} s)", file=sys.stderr, flush=True)
+                    print(
+                        f"[{progress.tasks[0].completed:.0f}/{total}] {result.id}: {status} "
+                        f"({result.usage.wall_ms / 1000:.1f} s)",
+                        file=sys.stderr,
+                        flush=True,
+                    )
 
             yield advance
 
@@ -152,9 +196,14 @@ def _limits(pairs: tuple[str, ...], option: str) -> dict[str, float]:
 @eval_group.command("compare")
 @click.argument("run_a", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("run_b", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--max-worsening", "worsening", multiple=True, metavar="METRIC=N",
-              help="Fail when B is worse than A on METRIC by more than N (absolute); repeatable. "
-                   "Replaces the defaults for the metrics it names.")
+@click.option(
+    "--max-worsening",
+    "worsening",
+    multiple=True,
+    metavar="METRIC=N",
+    help="Fail when B is worse than A on METRIC by more than N (absolute); repeatable. "
+    "Replaces the defaults for the metrics it names.",
+)
 @click.option("--no-gate", is_flag=True, help="Report only: exit 0 even past the thresholds.")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
 def compare(run_a, run_b, worsening, no_gate, as_json):
@@ -188,10 +237,24 @@ def compare(run_a, run_b, worsening, no_gate, as_json):
 
 @eval_group.command("gate")
 @click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--thresholds", "-t", "thresholds_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="JSON file of bounds: {\"min\": {...}, \"max\": {...}, \"min_cases\": N}.")
-@click.option("--min", "mins", multiple=True, metavar="METRIC=N", help="Fail when METRIC's mean is below N; repeatable.")
-@click.option("--max", "maxes", multiple=True, metavar="METRIC=N", help="Fail when METRIC's mean is above N; repeatable.")
+@click.option(
+    "--thresholds",
+    "-t",
+    "thresholds_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help='JSON file of bounds: {"min": {...}, "max": {...}, "min_cases": N}.',
+)
+@click.option(
+    "--min", "mins", multiple=True, metavar="METRIC=N", help="Fail when METRIC's mean is below N; repeatable."
+)
+@click.option(
+    "--max",
+    "maxes",
+    multiple=True,
+    metavar="METRIC=N",
+    help="Fail when METRIC's mean is above N; repeatable.",
+)
 def gate(run_dir, thresholds_path, mins, maxes):
     """Fail (exit 1) when RUN's summary is past any threshold: the CI quality gate.
 
@@ -219,14 +282,52 @@ def gate(run_dir, thresholds_path, mins, maxes):
         for line in failures:
             err_console.print(f"[bold red]below the gate:[/] {line}", highlight=False)
         fail(f"{run_dir}: {len(failures)} of {checked} threshold(s) not met")
-    console.print(f"[green]gate passed[/]: {run_dir} meets {checked} threshold(s) over {summary.cases} cases",
-                  highlight=False)
+    console.print(
+        f"[green]gate passed[/]: {run_dir} meets {checked} threshold(s) over {summary.cases} cases",
+        highlight=False,
+    )
+
+
+@eval_group.command("outcomes")
+@click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the totals as JSON.")
+def outcomes(run_dir, as_json):
+    """Pool RUN's per-case outcomes: parse rate, complete sets, error-free KRs, median latency, repair success.
+
+    Reads the outcome each case carries in RUN/cases.jsonl (run `okr eval rescore RUN` first on older logs).
+
+    \b
+    Example:
+      okr eval outcomes runs/dev-default --json
+    """
+    from suggester.errors import SuggesterError
+    from suggester.evaluation import read_run
+    from suggester.evaluation.outcome import outcome_totals
+
+    try:
+        log = read_run(run_dir)
+    except SuggesterError as exc:
+        fail(exc.message)
+    missing = [result.id for result in log.cases if result.outcome is None]
+    if missing:
+        fail(f"{len(missing)} case(s) of {run_dir} have no outcome: run `okr eval rescore {run_dir}` first")
+    totals = outcome_totals([result.outcome for result in log.cases])
+    if as_json:
+        sys.stdout.write(totals.model_dump_json(indent=2) + "\n")
+        return
+    for name, value in totals.model_dump().items():
+        console.print(f"{name:<26} {'—' if value is None else value}", highlight=False)
 
 
 @eval_group.command("report")
 @click.argument("runs", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the page (default: RUN/report.html of the first run).")
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the page (default: RUN/report.html of the first run).",
+)
 def report(runs, html_path):
     """Write a self-contained HTML report of one or more RUNS (the first is the main one).
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, ValidationError
 from suggester.errors import SuggesterError
 from suggester.evaluation.cache import CallRecord
 from suggester.evaluation.dataset import EvalCase
+from suggester.evaluation.outcome import CaseOutcome
 from suggester.models import Suggestion
 
 CASES_FILE = "cases.jsonl"
@@ -34,12 +35,15 @@ class CaseError(BaseModel):
     message: str
     attempts: int | None = None
     last_output: str | None = Field(default=None, description="The model's last answer, for DraftFailed.")
+    crash: bool = Field(default=False, description="An unexpected exception (a bug), not a SuggesterError.")
 
 
 class CaseUsage(BaseModel):
     """What one case cost. With replayed answers, `latency_ms` adds back the original model latency."""
 
-    latency_ms: float = Field(description="Pipeline wall time; for replayed calls, their original latency is counted.")
+    latency_ms: float = Field(
+        description="Pipeline wall time; for replayed calls, their original latency is counted."
+    )
     wall_ms: float = Field(description="Wall time measured in this run (short when answers were replayed).")
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -54,9 +58,14 @@ class CaseResult(BaseModel):
     case: EvalCase
     output: Suggestion | None = None
     error: CaseError | None = None
-    scores: dict[str, float | None] = Field(default_factory=dict, description="Metric name -> value (None: n/a).")
+    scores: dict[str, float | None] = Field(
+        default_factory=dict, description="Metric name -> value (None: n/a)."
+    )
     usage: CaseUsage
     calls: list[CallRecord] = Field(default_factory=list)
+    outcome: CaseOutcome | None = Field(
+        default=None, description="The facts behind the scores (not for retrieval-only runs)."
+    )
 
     @property
     def id(self) -> str:
@@ -97,7 +106,9 @@ class RunSummary(BaseModel):
     errors_by_type: dict[str, int] = Field(default_factory=dict)
     metrics: dict[str, MetricSummary]
     latency_ms: dict[str, float] = Field(default_factory=dict, description="p50, p95, mean (see CaseUsage).")
-    tokens: dict[str, float] = Field(default_factory=dict, description="prompt/completion totals and mean per case.")
+    tokens: dict[str, float] = Field(
+        default_factory=dict, description="prompt/completion totals and mean per case."
+    )
     cost_usd: float = 0.0
     calls: int = 0
     cached_calls: int = 0
@@ -146,5 +157,7 @@ def read_run(folder: Path) -> RunLog:
         try:
             cases.append(CaseResult.model_validate(json.loads(line)))
         except (ValidationError, ValueError) as exc:
-            raise RunLogError(f"{cases_path}:{number}: not a case result ({str(exc).splitlines()[0]})") from exc
+            raise RunLogError(
+                f"{cases_path}:{number}: not a case result ({str(exc).splitlines()[0]})"
+            ) from exc
     return RunLog(path=str(folder), summary=summary, cases=cases)

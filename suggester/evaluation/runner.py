@@ -32,6 +32,7 @@ from suggester.evaluation.log import (
     write_summary,
 )
 from suggester.evaluation.metrics import percentile, summarize
+from suggester.evaluation.outcome import case_outcome
 from suggester.evaluation.scorers import Resources, Sample, metrics, score_sample
 from suggester.models import ExampleRef, Suggestion, Usage
 from suggester.settings import Settings, get_settings
@@ -42,8 +43,14 @@ Progress = Callable[[CaseResult], None]
 
 def _git_commit() -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5, check=False,
-                             cwd=Path(__file__).resolve().parent)
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+            cwd=Path(__file__).resolve().parent,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None
@@ -53,8 +60,10 @@ def _case_error(exc: SuggesterError) -> CaseError:
     attempts = exc.context.get("attempts")
     last = exc.context.get("last_output")
     return CaseError(
-        type=type(exc).__name__, message=exc.message,
-        attempts=attempts if isinstance(attempts, int) else None, last_output=last if isinstance(last, str) else None,
+        type=type(exc).__name__,
+        message=exc.message,
+        attempts=attempts if isinstance(attempts, int) else None,
+        last_output=last if isinstance(last, str) else None,
     )
 
 
@@ -63,14 +72,23 @@ def _usage(suggestion: Suggestion | None, calls, wall_ms: float) -> CaseUsage:
     # A replayed call took no time now; add back what it took when it was made.
     latency = wall_ms + sum(call.latency_ms for call in replayed)
     return CaseUsage(
-        latency_ms=round(latency, 2), wall_ms=round(wall_ms, 2),
-        prompt_tokens=sum(c.prompt_tokens for c in calls), completion_tokens=sum(c.completion_tokens for c in calls),
-        cost_usd=sum(c.cost_usd for c in calls), calls=len(calls), cached_calls=len(replayed),
+        latency_ms=round(latency, 2),
+        wall_ms=round(wall_ms, 2),
+        prompt_tokens=sum(c.prompt_tokens for c in calls),
+        completion_tokens=sum(c.completion_tokens for c in calls),
+        cost_usd=sum(c.cost_usd for c in calls),
+        calls=len(calls),
+        cached_calls=len(replayed),
     )
 
 
 async def run_case(
-    case: EvalCase, *, settings: Settings, variant: str, seed: int | None, cache: ResponseCache | None,
+    case: EvalCase,
+    *,
+    settings: Settings,
+    variant: str,
+    seed: int | None,
+    cache: ResponseCache | None,
     resources: Resources,
 ) -> CaseResult:
     """Draft one case through the real pipeline and score it. Never raises a SuggesterError."""
@@ -83,11 +101,28 @@ async def run_case(
             suggestion = await asuggest(case.request(seed), settings=settings, variant=variant)
         except SuggesterError as exc:
             error = _case_error(exc)
+        except Exception as exc:  # noqa: BLE001 - a bug in one case must not end the run: record it as a crash
+            error = CaseError(type=type(exc).__name__, message=str(exc)[:2000] or repr(exc), crash=True)
     wall_ms = (time.perf_counter() - started) * 1000
     sample = Sample(case=case, suggestion=suggestion, error=error, calls=recorder.calls)
     scores = await asyncio.to_thread(score_sample, sample, resources)
-    return CaseResult(case=case, output=suggestion, error=error, scores=scores,
-                      usage=_usage(suggestion, recorder.calls, wall_ms), calls=recorder.calls)
+    usage = _usage(suggestion, recorder.calls, wall_ms)
+    return CaseResult(
+        case=case,
+        output=suggestion,
+        error=error,
+        scores=scores,
+        usage=usage,
+        calls=recorder.calls,
+        outcome=outcome_of(case, suggestion, error, usage),
+    )
+
+
+def outcome_of(case: EvalCase, suggestion: Suggestion | None, error: CaseError | None, usage: CaseUsage):
+    """The per-case facts (see `outcome.py`) of a drafted case."""
+    return case_outcome(
+        suggestion, error.type if error else None, bool(error and error.crash), case.count, usage.latency_ms
+    )
 
 
 def retrieval_case(case: EvalCase, retriever, k: int) -> CaseResult:
@@ -96,25 +131,42 @@ def retrieval_case(case: EvalCase, retriever, k: int) -> CaseResult:
     hits = retriever.search(case.objective, case.team_type, k)
     wall_ms = (time.perf_counter() - started) * 1000
     suggestion = Suggestion(
-        objective=case.objective, team_type=case.team_type, key_results=[],
-        examples_used=[ExampleRef(id=e.id, team_type=e.team_type, objective=e.objective, score=round(s, 4)) for e, s in hits],
+        objective=case.objective,
+        team_type=case.team_type,
+        key_results=[],
+        examples_used=[
+            ExampleRef(id=e.id, team_type=e.team_type, objective=e.objective, score=round(s, 4))
+            for e, s in hits
+        ],
         usage=Usage(model="none", latency_ms=wall_ms),
     )
     sample = Sample(case=case, suggestion=suggestion)
     scores = score_sample(sample, Resources.from_retriever(retriever), only=["retrieval"])
-    return CaseResult(case=case, output=suggestion, scores=scores, usage=CaseUsage(latency_ms=wall_ms, wall_ms=wall_ms))
+    return CaseResult(
+        case=case, output=suggestion, scores=scores, usage=CaseUsage(latency_ms=wall_ms, wall_ms=wall_ms)
+    )
 
 
 def rescore(log: RunLog, resources: Resources) -> RunSummary:
     """Score a finished run again from its log (outputs and model answers), with no pipeline and no model.
 
-    Use it after a scorer changes; the run's config, wall time and usage are kept.
+    Use it after a scorer changes; the run's config, wall time and usage are kept, and each case's
+    outcome is derived again (so older logs gain it).
     """
     results = []
     for result in log.cases:
         sample = Sample(case=result.case, suggestion=result.output, error=result.error, calls=result.calls)
         only = ["retrieval"] if log.summary.config.retrieval_only else None
-        results.append(result.model_copy(update={"scores": score_sample(sample, resources, only=only)}))
+        outcome = (
+            None
+            if log.summary.config.retrieval_only
+            else outcome_of(result.case, result.output, result.error, result.usage)
+        )
+        results.append(
+            result.model_copy(
+                update={"scores": score_sample(sample, resources, only=only), "outcome": outcome}
+            )
+        )
     summary = summarize_run(results, log.summary.config, log.summary.started_at, log.summary.wall_s)
     log.cases, log.summary = results, summary
     return summary
@@ -128,16 +180,30 @@ def summarize_run(results: list[CaseResult], config: RunConfig, started_at: str,
     prompt = sum(r.usage.prompt_tokens for r in results)
     completion = sum(r.usage.completion_tokens for r in results)
     return RunSummary(
-        config=config, started_at=started_at, wall_s=round(wall_s, 2), cases=len(results),
+        config=config,
+        started_at=started_at,
+        wall_s=round(wall_s, 2),
+        cases=len(results),
         errors=sum(r.error is not None for r in results),
         errors_by_type=dict(Counter(r.error.type for r in results if r.error is not None)),
-        metrics={name: summarize([r.scores.get(name) for r in results], known[name].binary) for name in names},
-        latency_ms={"p50": round(percentile(latencies, 50), 1), "p95": round(percentile(latencies, 95), 1),
-                    "mean": round(sum(latencies) / len(latencies), 1)} if latencies else {},
-        tokens={"prompt": prompt, "completion": completion,
-                "per_case": round((prompt + completion) / len(results), 1) if results else 0.0},
+        metrics={
+            name: summarize([r.scores.get(name) for r in results], known[name].binary) for name in names
+        },
+        latency_ms={
+            "p50": round(percentile(latencies, 50), 1),
+            "p95": round(percentile(latencies, 95), 1),
+            "mean": round(sum(latencies) / len(latencies), 1),
+        }
+        if latencies
+        else {},
+        tokens={
+            "prompt": prompt,
+            "completion": completion,
+            "per_case": round((prompt + completion) / len(results), 1) if results else 0.0,
+        },
         cost_usd=round(sum(r.usage.cost_usd for r in results), 6),
-        calls=sum(r.usage.calls for r in results), cached_calls=sum(r.usage.cached_calls for r in results),
+        calls=sum(r.usage.calls for r in results),
+        cached_calls=sum(r.usage.cached_calls for r in results),
     )
 
 
@@ -186,10 +252,25 @@ async def arun_eval(
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.perf_counter()
     config = RunConfig(
-        dataset=dataset, dataset_hash=dataset_hash(cases), model=settings.model, variant=variant, seed=seed,
-        cache=None if cache_path is None else str(cache_path), retrieval_only=retrieval_only,
-        settings={name: getattr(settings, name) for name in
-                  ("temperature", "max_tokens", "candidates", "repair_attempts", "retrieval_k", "mmr_lambda", "team_boost")},
+        dataset=dataset,
+        dataset_hash=dataset_hash(cases),
+        model=settings.model,
+        variant=variant,
+        seed=seed,
+        cache=None if cache_path is None else str(cache_path),
+        retrieval_only=retrieval_only,
+        settings={
+            name: getattr(settings, name)
+            for name in (
+                "temperature",
+                "max_tokens",
+                "candidates",
+                "repair_attempts",
+                "retrieval_k",
+                "mmr_lambda",
+                "team_boost",
+            )
+        },
         git_commit=_git_commit(),
     )
     out.mkdir(parents=True, exist_ok=True)
@@ -210,15 +291,18 @@ async def arun_eval(
             finished(results[-1])
     else:
         await asyncio.to_thread(warm_up, settings)
-        await asyncio.to_thread(retriever.kr_matrix)  # loads the embedder too: the first case is not charged for it
+        await asyncio.to_thread(
+            retriever.kr_matrix
+        )  # loads the embedder too: the first case is not charged for it
         cache = ResponseCache(cache_path) if cache_path is not None else None
         resources = Resources.from_retriever(retriever)
         gate = asyncio.Semaphore(concurrency)
 
         async def one(case: EvalCase) -> CaseResult:
             async with gate:
-                result = await run_case(case, settings=settings, variant=variant, seed=seed, cache=cache,
-                                        resources=resources)
+                result = await run_case(
+                    case, settings=settings, variant=variant, seed=seed, cache=cache, resources=resources
+                )
             finished(result)
             return result
 

@@ -78,7 +78,11 @@ class Resources:
 
     @classmethod
     def from_retriever(cls, retriever) -> Resources:
-        return cls(embed=retriever.embed_texts, corpus_kr_vectors_fn=lambda: retriever.kr_matrix()[0], example=retriever.get)
+        return cls(
+            embed=retriever.embed_texts,
+            corpus_kr_vectors_fn=lambda: retriever.kr_matrix()[0],
+            example=retriever.get,
+        )
 
 
 Scores = dict[str, float | None]
@@ -126,7 +130,9 @@ def score_sample(sample: Sample, resources: Resources, only: Sequence[str] | Non
 
 
 @scorer(
-    Metric("parsed", "the pipeline returned a set (0 when the model never gave a usable answer)", binary=True),
+    Metric(
+        "parsed", "the pipeline returned a set (0 when the model never gave a usable answer)", binary=True
+    ),
     Metric("answers_parsed", "share of the model's answers that parse into at least one KR line"),
 )
 def parse(sample: Sample, resources: Resources) -> Scores:
@@ -154,7 +160,9 @@ def structure(sample: Sample, resources: Resources) -> Scores:
 
 @scorer(
     Metric("kr_pass_rate", "share of KRs with no error-level finding"),
-    Metric("warnings_per_kr", "warning-level findings per KR (set-level ones included)", higher_is_better=False),
+    Metric(
+        "warnings_per_kr", "warning-level findings per KR (set-level ones included)", higher_is_better=False
+    ),
     Metric("set_error_free", "no error-level finding anywhere in the set", binary=True),
 )
 def validator(sample: Sample, resources: Resources) -> Scores:
@@ -191,9 +199,16 @@ def _stated_baselines(kr: KeyResult) -> set[float]:
 
 
 @scorer(
-    Metric("invented_baselines", "baselines traceable to neither the user's context nor a used example",
-           higher_is_better=False),
-    Metric("baseline_rate", "share of KRs stating a baseline, on cases whose context has numbers", higher_is_better=None),
+    Metric(
+        "invented_baselines",
+        "baselines traceable to neither the user's context nor a used example",
+        higher_is_better=False,
+    ),
+    Metric(
+        "baseline_rate",
+        "share of KRs stating a baseline, on cases whose context has numbers",
+        higher_is_better=None,
+    ),
 )
 def invented_numbers(sample: Sample, resources: Resources) -> Scores:
     from suggester.validation.numbers import appears_in, numbers_in
@@ -222,8 +237,13 @@ def relevance(sample: Sample, resources: Resources) -> Scores:
     return {"relevance": float(np.mean(vectors[1:] @ vectors[0]))}
 
 
-@scorer(Metric("max_pair_similarity", "highest cosine between two KRs of the set (lower = more diverse)",
-               higher_is_better=False))
+@scorer(
+    Metric(
+        "max_pair_similarity",
+        "highest cosine between two KRs of the set (lower = more diverse)",
+        higher_is_better=False,
+    )
+)
 def diversity(sample: Sample, resources: Resources) -> Scores:
     if len(sample.krs) < 2:
         return {}
@@ -234,8 +254,11 @@ def diversity(sample: Sample, resources: Resources) -> Scores:
 
 @scorer(
     Metric("corpus_similarity", "highest cosine of any KR to any corpus KR", higher_is_better=False),
-    Metric("copy_rate", f"share of KRs at cosine >= {VERBATIM} to a corpus KR (near-verbatim copies)",
-           higher_is_better=False),
+    Metric(
+        "copy_rate",
+        f"share of KRs at cosine >= {VERBATIM} to a corpus KR (near-verbatim copies)",
+        higher_is_better=False,
+    ),
 )
 def copying(sample: Sample, resources: Resources) -> Scores:
     corpus = resources.corpus_kr_vectors
@@ -260,9 +283,13 @@ def greedy_matches(similarity: np.ndarray, threshold: float) -> list[tuple[int, 
 
 
 @scorer(
-    Metric("ref_precision", f"share of drafted KRs matching a reference KR (greedy, cosine >= {REFERENCE_MATCH})"),
+    Metric(
+        "ref_precision", f"share of drafted KRs matching a reference KR (greedy, cosine >= {REFERENCE_MATCH})"
+    ),
     Metric("ref_recall", "share of reference KRs matched by a drafted KR"),
-    Metric("ref_similarity", "mean over reference KRs of the cosine to the closest drafted KR (graded recall)"),
+    Metric(
+        "ref_similarity", "mean over reference KRs of the cosine to the closest drafted KR (graded recall)"
+    ),
 )
 def reference(sample: Sample, resources: Resources) -> Scores:
     references = sample.case.reference_krs
@@ -272,8 +299,11 @@ def reference(sample: Sample, resources: Resources) -> Scores:
     wanted = resources.embed(references)
     similarity = drafted @ wanted.T
     matched = len(greedy_matches(similarity, REFERENCE_MATCH))
-    return {"ref_precision": matched / len(drafted), "ref_recall": matched / len(wanted),
-            "ref_similarity": float(similarity.max(axis=0).mean())}
+    return {
+        "ref_precision": matched / len(drafted),
+        "ref_recall": matched / len(wanted),
+        "ref_similarity": float(similarity.max(axis=0).mean()),
+    }
 
 
 @scorer(
@@ -287,6 +317,29 @@ def retrieval(sample: Sample, resources: Resources) -> Scores:
         return {}
     first = next((rank for rank, example_id in enumerate(ranked, start=1) if example_id in relevant), None)
     return {"recall_at_k": len(relevant & set(ranked)) / len(relevant), "mrr": 1 / first if first else 0.0}
+
+
+@scorer(
+    Metric(
+        "first_draft_invalid",
+        "the first draft needed repair (< 3 KRs, a kind missing, or an error)",
+        higher_is_better=False,
+        binary=True,
+    ),
+    Metric("repair_success", "of invalid first drafts, the share whose returned set is valid", binary=True),
+)
+def repair(sample: Sample, resources: Resources) -> Scores:
+    from suggester.evaluation.outcome import first_draft_invalid, returned_valid
+
+    error_type = sample.error.type if sample.error else None
+    invalid = first_draft_invalid(sample.suggestion, error_type, sample.case.count)
+    if invalid is None:
+        return {}
+    success = returned_valid(sample.suggestion, error_type, sample.case.count) if invalid else None
+    return {
+        "first_draft_invalid": float(invalid),
+        "repair_success": None if success is None else float(success),
+    }
 
 
 @scorer(Metric("passed", "a set came back, complete, error-free, with no invented baseline", binary=True))
