@@ -23,6 +23,7 @@ def eval_group() -> None:
       okr eval compare runs/dev runs/dev-no-repair
       okr eval gate runs/dev --thresholds eval/ci_thresholds.json
       okr eval report runs/dev runs/dev-no-repair --html runs/report.html
+      okr eval outcomes runs/dev
     """
 
 
