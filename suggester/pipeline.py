@@ -249,8 +249,14 @@ def warm_up(settings: Settings | None = None) -> None:
     from suggester.retrieval import get_retriever
 
     settings = settings or get_settings()
+
+    def load_index_and_embedder() -> None:
+        # A cached index loads without the embedder, whose model (torch) loads on first use: pay it here,
+        # alongside the LLM, not in the first request.
+        get_retriever(settings).embed_texts(["warm up"])
+
     with ThreadPoolExecutor(max_workers=2) as pool:
-        index = pool.submit(get_retriever, settings)
+        index = pool.submit(load_index_and_embedder)
         model = pool.submit(llm.warm_up, settings.model, settings)
         index.result()
         model.result()
