@@ -291,7 +291,7 @@ def report(all_figures: list[dict]) -> None:
             )
     print("\ntop-10 query latency, ms (p50 / p99)")
     print(
-        f"{'rows':>9}  {'ours core':>15}{'ours search':>15}{'faiss flat':>15}{'approx core':>15}{'approx search':>15}"
+        f"{'rows':>9}  {'ours core':>17}{'ours search':>17}{'faiss flat':>17}{'approx core':>17}{'approx search':>17}"
         f"{'core/flat':>10}{'search/flat':>12}{'exact/approx':>13}{'recall@10':>10}{'search rec':>11}"
     )
     for f in all_figures:
@@ -304,7 +304,7 @@ def report(all_figures: list[dict]) -> None:
         ]
         print(
             f"{f['rows']:>9,}  "
-            + "".join(f"{cell:>15}" for cell in cells)
+            + "".join(f"{cell:>17}" for cell in cells)
             + f"{f['ours core p50'] / f['flat p50']:>9.2f}x{f['ours search p50'] / f['flat p50']:>11.2f}x"
             f"{f['ours core p50'] / f['ann p50']:>12.1f}x{f['ann recall@10']:>10.3f}{f['ann search recall@10']:>11.3f}"
         )
