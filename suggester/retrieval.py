@@ -42,6 +42,7 @@ RELATED_WEIGHT = 0.5  # share of team_boost for a related team
 NEAREST_TEAMS = 2  # known teams an unknown team type borrows its weights from
 UNKNOWN_TEAM_WEIGHT = 0.5  # share of team_boost for the nearest known team of an unknown team type
 CANDIDATES_PER_K = 10  # MMR re-ranks this many candidates per result asked for
+ANN_OVERFETCH = 4  # approximate index: cosine candidates fetched per pool slot, before the team bonus
 
 
 def example_text(example: CorpusExample) -> str:
@@ -176,6 +177,8 @@ class Retriever:
         index: its vectors (see `CorpusIndex.load_or_build`).
         embedder: encodes queries (and KR texts, lazily).
         k, mmr_lambda, team_boost: defaults for `search` (see the settings of the same names).
+        ann_threshold: from this many examples on, candidates come from an approximate index
+            (`suggester.ann`, built once into the index folder); None keeps exact search at any size.
     """
 
     def __init__(
@@ -187,6 +190,7 @@ class Retriever:
         k: int = 4,
         mmr_lambda: float = 0.7,
         team_boost: float = 0.15,
+        ann_threshold: int | None = None,
     ) -> None:
         self.examples = list(examples)
         self.index = index
@@ -201,6 +205,11 @@ class Retriever:
         ]
         self._lock = threading.Lock()
         self.load_seconds: float | None = None  # set by get_retriever: time to load or build the index
+        self.ann = None  # an approximate index (suggester.ann) past `ann_threshold` examples
+        if ann_threshold is not None and len(self.examples) >= ann_threshold:
+            from suggester.ann import AnnIndex
+
+            self.ann = AnnIndex.load_or_build(index.folder, index.vectors, progress=True)
 
     @classmethod
     def from_examples(
@@ -271,22 +280,28 @@ class Retriever:
         if not self.examples or k <= 0:
             return []
         query = self.embedder.encode([query_text(objective, team_type)])[0]
-        scores = np.asarray(self.index.vectors) @ query
+        pool = max(k * CANDIDATES_PER_K, 50)
+        excluded = [self._row[example_id] for example_id in exclude_ids if example_id in self._row]
+        if self.ann is None:
+            rows = None  # every row, in row order
+            scores = np.asarray(self.index.vectors) @ query
+        else:
+            # Over-fetch by cosine so that the team bonus can still lift an example into the pool.
+            rows, scores = self.ann.search(query, pool * ANN_OVERFETCH + len(excluded))
         if team_aware and self.team_boost:
             weights = self.team_weights(team_type)
             per_team = np.array([weights.get(team, 0.0) for team in self.index.teams], dtype=np.float32)
-            scores = scores + self.team_boost * per_team[self._team_of]
-        for example_id in exclude_ids:
-            if example_id in self._row:
-                scores[self._row[example_id]] = -np.inf
-        available = int(np.isfinite(scores).sum())
-        pool = min(available, max(k * CANDIDATES_PER_K, 50))
+            scores = scores + self.team_boost * per_team[self._team_of if rows is None else self._team_of[rows]]
+        if excluded:
+            scores[excluded if rows is None else np.isin(rows, excluded)] = -np.inf
+        pool = min(int(np.isfinite(scores).sum()), pool)
         if pool == 0:
             return []
         candidates = np.argpartition(-scores, pool - 1)[:pool]
         candidates = candidates[np.argsort(-scores[candidates], kind="stable")]
-        picked = mmr(scores[candidates], np.asarray(self.index.vectors[candidates]), k, mmr_lambda)
-        return [(self.examples[candidates[i]], float(scores[candidates[i]])) for i in picked]
+        candidate_rows = candidates if rows is None else rows[candidates]
+        picked = mmr(scores[candidates], np.asarray(self.index.vectors[candidate_rows]), k, mmr_lambda)
+        return [(self.examples[candidate_rows[i]], float(scores[candidates[i]])) for i in picked]
 
     def team_counts(self) -> dict[str, int]:
         """Examples per team type (normalized names), sorted by name."""
@@ -364,7 +379,8 @@ def get_retriever(settings: Settings | None = None, *, progress: bool = True) ->
     """
     settings = settings or get_settings()
     dirs = corpus_dirs(settings)
-    key = (tuple(map(str, dirs)), str(settings.cache_dir), settings.retrieval_k, settings.mmr_lambda, settings.team_boost)
+    key = (tuple(map(str, dirs)), str(settings.cache_dir), settings.retrieval_k, settings.mmr_lambda, settings.team_boost,
+           settings.ann_threshold)
     with _retrievers_lock:
         if key not in _retrievers:
             started = time.perf_counter()
@@ -376,6 +392,7 @@ def get_retriever(settings: Settings | None = None, *, progress: bool = True) ->
                 k=settings.retrieval_k,
                 mmr_lambda=settings.mmr_lambda,
                 team_boost=settings.team_boost,
+                ann_threshold=settings.ann_threshold,
             )
             retriever.load_seconds = time.perf_counter() - started
             _retrievers[key] = retriever
