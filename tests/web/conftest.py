@@ -2,7 +2,7 @@
 
 The service runs as users run it (uvicorn, the app factory, settings from `OKR_*` variables) with a
 mocked LLM, so no test reaches the network. Chromium and chromedriver come from the Debian packages
-`chromium` and `chromium-driver`; without them (or without selenium) every test here is skipped.
+`chromium` and `chromium-driver`; without them (or without selenium) every test here is skipped, and fails under CI=true.
 """
 
 from __future__ import annotations
@@ -108,6 +108,8 @@ class ServiceProcess:
 @pytest.fixture(scope="session")
 def browser_available() -> None:
     reason = _missing_browser()
+    if reason and os.environ.get("CI"):
+        pytest.fail(f"CI must run the browser tests, but they need Chromium: {reason}")  # never a silent skip
     if reason:
         pytest.skip(f"browser tests need Chromium: {reason}")
 
