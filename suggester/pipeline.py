@@ -127,7 +127,7 @@ async def asuggest(
         SuggesterError: InvalidRequest/InputTooLong, UnknownModel, MissingCredentials, ProviderError
         (and its timeout / rate-limit kinds), or DraftFailed when no usable set came back.
     """
-    from suggester.retrieval import get_retriever
+    from suggester.retrieval import get_retriever, query_text
     from suggester.validation import validate
 
     settings = settings or get_settings()
@@ -173,7 +173,8 @@ async def asuggest(
     def build() -> tuple[list, list[Finding]]:
         with books.step("assemble"):
             lines = assemble(
-                pool, objective=f"{objective} ({team})", count=request.count, embed=retriever.embed_texts,
+                # The retrieval query's text, so its vector comes from the embedder's cache.
+                pool, objective=query_text(request.objective, team), count=request.count, embed=retriever.embed_texts,
                 prior=lambda vectors: _metricness(retriever, vectors),
             )
         if not lines:
@@ -243,17 +244,26 @@ def suggest(request: SuggestionRequest, *, settings: Settings | None = None, var
 
 
 def warm_up(settings: Settings | None = None) -> None:
-    """Load the heavy parts once per process (embedder, corpus index, local model), in parallel."""
+    """Load the heavy parts once per process (embedder, corpus index, KR vectors, local model), in parallel."""
     from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_limits
 
     from suggester.retrieval import get_retriever
 
     settings = settings or get_settings()
+    # An unknown model or a missing key fails now, not after seconds of loading the embedder.
+    llm.prepare_model(settings.model, settings)
+    # A request's matrix products are small (a few thousand rows at most); numpy's BLAS threads only spin
+    # against the model's and the embedder's on a busy machine (measured: 2x the pipeline's own time).
+    threadpool_limits(1, user_api="blas")
 
     def load_index_and_embedder() -> None:
-        # A cached index loads without the embedder, whose model (torch) loads on first use: pay it here,
-        # alongside the LLM, not in the first request.
-        get_retriever(settings).embed_texts(["warm up"])
+        # A cached index loads without the embedder, whose model (torch) loads on first use, and without
+        # the corpus KR vectors that targets are proposed from: pay both here, not in the first request.
+        retriever = get_retriever(settings)
+        retriever.embed_texts(["warm up"])
+        retriever.kr_matrix()
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         index = pool.submit(load_index_and_embedder)

@@ -203,6 +203,8 @@ class Retriever:
         self._kr_refs: list[tuple[int, int]] = [
             (row, position) for row, example in enumerate(self.examples) for position in range(len(example.key_results))
         ]
+        self._kr_pairs = [(self.examples[row], self.examples[row].key_results[pos]) for row, pos in self._kr_refs]
+        self._kr_example_row = np.array([row for row, _ in self._kr_refs], dtype=np.int64)
         self._lock = threading.Lock()
         self.load_seconds: float | None = None  # set by get_retriever: time to load or build the index
         self.ann = None  # an approximate index (suggester.ann) past `ann_threshold` examples
@@ -332,8 +334,7 @@ class Retriever:
                     if self.index.folder.is_dir():
                         _save_npy(path, vectors)
                 self._kr_vectors = vectors
-        refs = [(self.examples[row], self.examples[row].key_results[pos]) for row, pos in self._kr_refs]
-        return self._kr_vectors, refs
+        return self._kr_vectors, self._kr_pairs
 
     def similar_krs(
         self, text: str, examples: Sequence[CorpusExample] | None = None, top: int = 3
@@ -349,16 +350,19 @@ class Retriever:
             (example, key result, cosine) triples, most similar first.
         """
         vectors, refs = self.kr_matrix()
-        if examples is not None:
-            wanted = {self._row[example.id] for example in examples if example.id in self._row}
-            rows = np.array([i for i, (row, _) in enumerate(self._kr_refs) if row in wanted], dtype=np.int64)
+        query = self.embedder.encode([text])[0]
+        if examples is None:
+            rows, similarity = None, np.asarray(vectors) @ query
         else:
-            rows = np.arange(len(refs))
-        if rows.size == 0:
+            wanted = [self._row[example.id] for example in examples if example.id in self._row]
+            rows = np.flatnonzero(np.isin(self._kr_example_row, wanted))
+            similarity = np.asarray(vectors[rows]) @ query
+        if similarity.size == 0:
             return []
-        similarity = np.asarray(vectors[rows]) @ self.embedder.encode([text])[0]
-        order = np.argsort(-similarity, kind="stable")[:top]
-        return [(*refs[rows[i]], float(similarity[i])) for i in order]
+        top = min(top, similarity.size)
+        order = np.argpartition(-similarity, top - 1)[:top]
+        order = order[np.argsort(-similarity[order], kind="stable")]
+        return [(*refs[i if rows is None else rows[i]], float(similarity[i])) for i in order]
 
 
 def corpus_dirs(settings: Settings) -> list[Path]:

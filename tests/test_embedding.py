@@ -18,10 +18,22 @@ def test_hashing_embedder_returns_unit_float32_rows():
 def test_hashing_embedder_is_deterministic_and_counts_texts():
     embedder = HashingEmbedder()
     first = embedder.encode(["grow revenue in the EU", "cut churn"])
-    again = embedder.encode(["grow revenue in the EU"])
-    assert np.array_equal(first[0], again[0])
-    assert embedder.texts_encoded == 3
-    assert embedder.encode([]).shape == (0, embedder.dim) and embedder.texts_encoded == 3
+    assert np.array_equal(first[0], HashingEmbedder().encode(["grow revenue in the EU"])[0])
+    assert embedder.texts_encoded == 2
+    assert embedder.encode([]).shape == (0, embedder.dim) and embedder.texts_encoded == 2
+
+
+def test_recent_texts_are_encoded_once_and_large_calls_bypass_the_cache():
+    embedder = HashingEmbedder()
+    first = embedder.encode(["grow revenue", "cut churn"])
+    again = embedder.encode(["cut churn", "hire engineers", "cut churn", "grow revenue"])
+    assert embedder.texts_encoded == 3  # only "hire engineers" was new, and only once
+    assert np.array_equal(again[0], first[1]) and np.array_equal(again[3], first[0])
+    assert np.array_equal(again[0], again[2])
+    corpus = [f"key result {i}" for i in range(100)]
+    embedder.encode(corpus)
+    embedder.encode(corpus)
+    assert embedder.texts_encoded == 203  # an index-sized call is always encoded in full
 
 
 def test_hashing_embedder_shared_words_score_higher():

@@ -22,16 +22,10 @@ State = Literal["loading", "ready", "failed"]
 
 
 def load_everything(settings: Settings) -> None:
-    """The default loader: the pipeline's warm-up (corpus index, the model's weights), then what would
-    otherwise load lazily on the first request: the embedder itself (a cached index does not need it,
-    every query does) and the corpus KR vectors that targets are proposed from."""
+    """The default loader: the pipeline's warm-up (embedder, corpus index and KR vectors, the model)."""
     from suggester.pipeline import warm_up
-    from suggester.retrieval import get_retriever
 
     warm_up(settings)
-    retriever = get_retriever(settings)
-    retriever.embed_texts(["warm-up query"])
-    retriever.kr_matrix()
 
 
 class Resources:
