@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -14,7 +15,6 @@ from pydantic import BaseModel, Field
 
 from suggester.documents import DocumentSet, complete_key_result, load_document, parse_markdown
 from suggester.models import Finding, OKRSet, Severity
-from suggester.settings import get_settings
 from suggester.validation import Profile, load_profile, validate
 
 
@@ -119,5 +119,18 @@ def settings_profile() -> Profile | None:
     Raises:
         InputFileError: the profile file cannot be read or names unknown rules.
     """
+    if _profile_unset():
+        return None
+    from suggester.settings import get_settings
+
     path = get_settings().rule_profile
     return load_profile(path) if path else None
+
+
+def _profile_unset() -> bool:
+    """True when none of the settings' sources (the environment, a `.env` file) can name a profile.
+
+    Importing pydantic-settings is a quarter of `okr check`'s start-up; without a source it would only
+    confirm the default (no profile).
+    """
+    return "OKR_RULE_PROFILE" not in {name.upper() for name in os.environ} and not Path(".env").is_file()

@@ -27,14 +27,16 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import ValidationError
 
 from suggester.errors import InputFileError
 from suggester.krtext import parse_kr_text
 from suggester.models import CorpusExample, KeyResult, Kind, NumberSource, OKRSet
+
+if TYPE_CHECKING:
+    import yaml  # imported where YAML is read: a Markdown check never pays for it
 
 STRUCTURED_SUFFIXES = {".yaml", ".yml", ".json"}
 _NUMERIC_FIELDS = ("baseline", "target", "relative", "unit", "baseline_source", "target_source")
@@ -106,6 +108,8 @@ def _load_data(text: str, source: str, is_json: bool) -> Any:
             return json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputFileError(f"{source}:{exc.lineno}: invalid JSON: {exc.msg}", path=source, line=exc.lineno) from exc
+    import yaml
+
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -195,6 +199,8 @@ def complete_key_result(kr: KeyResult, *, own_numbers: bool = False) -> KeyResul
 
 
 def _compose(text: str) -> yaml.Node | None:
+    import yaml
+
     try:
         return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:  # valid JSON that YAML cannot read (tabs): lines fall back to the set start
@@ -202,6 +208,8 @@ def _compose(text: str) -> yaml.Node | None:
 
 
 def _child(node: yaml.Node | None, key: str | int) -> yaml.Node | None:
+    import yaml
+
     if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
         return node.value[key]
     if isinstance(node, yaml.MappingNode) and isinstance(key, str):

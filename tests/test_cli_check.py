@@ -136,3 +136,27 @@ def test_fix_reports_model_failures_cleanly(monkeypatch):
     monkeypatch.setattr(suggester.repair, "fix_set", broken)
     result = run(str(DATA / "team_okrs.md"), "--fix")
     assert result.exit_code == 2 and "no API key" in result.output and "Traceback" not in result.output
+
+
+def test_the_okr_script_starts_light_for_help_and_check():
+    """The installed console script in a new process, as a user runs it (CliRunner would inherit our imports)."""
+    okr = Path(sys.executable).with_name("okr")
+    probe = (
+        "import runpy, sys\n"
+        "sys.argv = [{script!r}, *{args!r}]\n"
+        "try:\n"
+        "    runpy.run_path({script!r}, run_name='__main__')\n"
+        "except SystemExit as exit:\n"
+        "    loaded = {{'pydantic', 'rich', 'yaml', 'torch', 'litellm', 'numpy'}} & set(sys.modules)\n"
+        "    print(exit.code, sorted(loaded), file=sys.stderr)\n"
+    )
+    for args, code, loaded in (
+        (["--help"], "0", "[]"),
+        (["check", str(DATA / "team_okrs.md")], "1", "['pydantic']"),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-c", probe.format(script=str(okr), args=args)],
+            capture_output=True, text=True, timeout=60, check=False,
+        )
+        assert done.stderr.strip().splitlines()[-1] == f"{code} {loaded}", done.stderr
+        assert ("Commands:" if args == ["--help"] else "1 error") in done.stdout

@@ -4,8 +4,14 @@ so `okr --help` and `okr check` never pay for torch, litellm or llama.cpp."""
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import os
 
 import click
+
+# pydantic looks for plugins through importlib.metadata when the first model is built: ~25 ms of every
+# `okr check`, which has no plugin to find. A user who installs one can still set this variable.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 # name -> (module, attribute, one-line help shown by `okr --help`)
 _COMMANDS = {

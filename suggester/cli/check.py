@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from suggester.cli.output import SEVERITY_STYLE, console, fail
+from suggester.cli.output import SEVERITY_STYLE, fail, styled
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
 _SYMBOL = {"error": "✗", "warning": "!", "info": "i"}
@@ -108,23 +108,20 @@ def _repair(reports) -> list[tuple]:
 
 
 def _print_fixes(fixes) -> None:
-    from rich.markup import escape
-
-    console.print()
-    console.print(f"[bold underline]Suggested rewrites ({len(fixes)} flagged KR{'s' * (len(fixes) != 1)})[/]")
+    click.echo()
+    click.echo(styled(f"Suggested rewrites ({len(fixes)} flagged KR{'s' * (len(fixes) != 1)})", "bold underline"))
     for source, checked, item in fixes:
         where = next((f.where for f in item.fixed + item.remaining if f.where), source)
-        console.print(f"  [dim]{escape(where)} {item.before.id}[/] {escape(item.before.text)}", highlight=False)
+        click.echo(f"  {styled(f'{where} {item.before.id}', 'dim')} {item.before.text}")
         if item.after is None:
-            console.print("    [yellow]no better rewrite found[/]", highlight=False)
+            click.echo(f"    {styled('no better rewrite found', 'yellow')}")
         else:
-            console.print(f"    [green]→ {escape(item.after.text)}[/]", highlight=False)
+            click.echo(f"    {styled(f'→ {item.after.text}', 'green')}")
         if item.fixed:
-            console.print(f"    [dim]fixed: {', '.join(f.rule for f in item.fixed)}[/]", highlight=False)
+            click.echo(f"    {styled('fixed: ' + ', '.join(f.rule for f in item.fixed), 'dim')}")
         for finding in item.remaining:
             severity = finding.severity.value
-            console.print(f"    [{SEVERITY_STYLE[severity]}]{severity}[/] {finding.rule}: {escape(finding.message)}",
-                          highlight=False)
+            click.echo(f"    {styled(severity, SEVERITY_STYLE[severity])} {finding.rule}: {finding.message}")
 
 
 def _fix_json(source, checked, item) -> dict:
@@ -140,40 +137,32 @@ def _fix_json(source, checked, item) -> dict:
 
 
 def _print_report(report) -> None:
-    from rich.markup import escape
-
-    console.print(f"[bold]{escape(report.source)}[/]", highlight=False)
+    click.echo(styled(report.source, "bold"))
     for checked in report.sets:
         by_kr: dict[str | None, list] = {}
         for finding in checked.findings:
             by_kr.setdefault(finding.kr, []).append(finding)
-        mark = "[green]✓[/]" if not checked.findings else " "
-        console.print(f"{mark} [bold]{escape(checked.okr.objective)}[/]  [dim]{escape(checked.where or '')}[/]",
-                      highlight=False)
+        mark = styled("✓", "green") if not checked.findings else " "
+        click.echo(f"{mark} {styled(checked.okr.objective, 'bold')}  {styled(checked.where or '', 'dim')}")
         for kr in checked.okr.key_results:
             if kr.id not in by_kr:
                 continue
             inferred = "?" if kr.kind_inferred else ""
-            line = f"  [dim]line {checked_line(by_kr[kr.id][0].where)}[/]"
-            console.print(f"    [dim]{kr.id} {kr.kind.value}{inferred}[/] {escape(kr.text)}{line}", highlight=False)
+            line = styled(f"line {checked_line(by_kr[kr.id][0].where)}", "dim")
+            click.echo(f"    {styled(f'{kr.id} {kr.kind.value}{inferred}', 'dim')} {kr.text}  {line}")
             for finding in by_kr[kr.id]:
                 _print_finding(finding, indent=6)
         for finding in by_kr.get(None, []):
             _print_finding(finding, indent=4)
-    console.print()
+    click.echo()
 
 
 def _print_finding(finding, indent: int) -> None:
-    from rich.markup import escape
-
     severity = finding.severity.value
     pad = " " * indent
-    console.print(
-        f"{pad}[{SEVERITY_STYLE[severity]}]{_SYMBOL[severity]} {severity}[/] [bold]{finding.rule}[/]: "
-        f"{escape(finding.message)}",
-        highlight=False,
-    )
-    console.print(f"{pad}  [dim]hint: {escape(finding.hint)}[/]", highlight=False)
+    label = styled(f"{_SYMBOL[severity]} {severity}", SEVERITY_STYLE[severity])
+    click.echo(f"{pad}{label} {styled(finding.rule, 'bold')}: {finding.message}")
+    click.echo(f"{pad}  {styled('hint: ' + finding.hint, 'dim')}")
 
 
 def checked_line(where: str | None) -> str:
@@ -189,10 +178,9 @@ def _print_summary(reports) -> None:
     krs = sum(len(checked.okr.key_results) for report in reports for checked in report.sets)
     style = "bold red" if errors else "yellow" if warnings else "green"
     files = f"{len(reports)} file{'s' if len(reports) != 1 else ''}"
-    console.print(
-        f"[{style}]{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}, {infos} info[/]"
-        f" in {files} ({sets} objective{'s' * (sets != 1)}, {krs} key result{'s' * (krs != 1)})",
-        highlight=False,
+    counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}, {infos} info"
+    click.echo(
+        f"{styled(counts, style)} in {files} ({sets} objective{'s' * (sets != 1)}, {krs} key result{'s' * (krs != 1)})"
     )
 
 
@@ -207,10 +195,10 @@ def _print_rules(output_format: str) -> None:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     for scope, title in (("kr", "Per key result"), ("set", "Per set (objective + key results)")):
-        console.print(f"[bold underline]{title}[/]")
+        click.echo(styled(title, "bold underline"))
         for rule in (rule for rule in RULES if rule.scope == scope):
             severity = rule.severity.value
-            console.print(f"  [bold]{rule.id}[/] [{SEVERITY_STYLE[severity]}]{severity}[/]", highlight=False)
-            console.print(f"      {rule.message}", highlight=False)
-            console.print(f"      [dim]fix: {rule.hint}[/]", highlight=False)
-        console.print()
+            click.echo(f"  {styled(rule.id, 'bold')} {styled(severity, SEVERITY_STYLE[severity])}")
+            click.echo(f"      {rule.message}")
+            click.echo(f"      {styled('fix: ' + rule.hint, 'dim')}")
+        click.echo()

@@ -1,28 +1,55 @@
-"""Terminal output shared by the commands: one-line errors, progress on stderr, the suggestion table."""
+"""Terminal output shared by the commands: one-line errors, progress on stderr, the suggestion table.
+
+rich loads only for what needs it (tables, spinners): `okr check` prints with click alone.
+"""
 
 from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
-from typing import NoReturn
+from functools import cache
+from typing import TYPE_CHECKING, NoReturn
 
-from rich.console import Console
+import click
 
-console = Console()
-err_console = Console(stderr=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 KIND_STYLE = {"output": "bold green", "input": "bold blue", "initiative": "magenta"}
+_ATTRIBUTES = {"bold", "dim", "underline"}
+
+
+@cache
+def _console(stderr: bool) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr)
+
+
+def __getattr__(name: str) -> Console:
+    if name in ("console", "err_console"):
+        return _console(name == "err_console")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def styled(text: str, style: str) -> str:
+    """`text` in a rich-like style ("bold red", "dim"); click drops the colours when not on a terminal."""
+    words = style.split()
+    colours = [word for word in words if word not in _ATTRIBUTES]
+    return click.style(text, fg=colours[0] if colours else None, **{word: True for word in words if word in _ATTRIBUTES})
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print `error: message` on stderr and exit with `code`: never a traceback."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    click.echo(f"{styled('error:', 'bold red')} {message}", err=True)
     sys.exit(code)
 
 
 @contextmanager
 def spinner(text: str):
     """A status line on stderr while slow work runs (silent when stderr is not a terminal)."""
+    err_console = _console(True)
     if err_console.is_terminal:
         with err_console.status(text):
             yield
@@ -32,11 +59,14 @@ def spinner(text: str):
 
 def print_suggestion(suggestion) -> None:
     """The table a manager reads: kind, KR, baseline → target, due, drives, findings; then hints and sources."""
+    from rich.markup import escape
     from rich.table import Table
 
     from suggester.render import numbers
 
-    table = Table(title=f"{suggestion.objective}  [dim]({suggestion.team_type})[/]", show_lines=True, title_justify="left")
+    console = _console(False)
+    title = f"{escape(suggestion.objective)}  [dim]({escape(suggestion.team_type)})[/]"
+    table = Table(title=title, show_lines=True, title_justify="left")
     for column, ratio in (("#", 0), ("kind", 0), ("key result", 4), ("baseline → target", 0), ("due", 0), ("drives", 0), ("findings", 2)):
         table.add_column(column, overflow="fold", ratio=ratio or None)
     by_kr: dict[str | None, list] = {}
@@ -44,8 +74,8 @@ def print_suggestion(suggestion) -> None:
         by_kr.setdefault(finding.kr, []).append(finding)
     for kr in suggestion.key_results:
         table.add_row(
-            kr.id, f"[{KIND_STYLE[kr.kind.value]}]{kr.kind.value}[/]", kr.text, numbers(kr), kr.due or "—",
-            ", ".join(kr.drives) or "—",
+            kr.id, f"[{KIND_STYLE[kr.kind.value]}]{kr.kind.value}[/]", escape(kr.text), escape(numbers(kr)),
+            kr.due or "—", ", ".join(kr.drives) or "—",
             "\n".join(f"[{SEVERITY_STYLE[f.severity.value]}]{f.severity.value}[/] {f.rule}" for f in by_kr.get(kr.id, [])) or "[green]ok[/]",
         )
     console.print(table)
@@ -53,13 +83,13 @@ def print_suggestion(suggestion) -> None:
         where = finding.kr or "set"
         console.print(
             f"[{SEVERITY_STYLE[finding.severity.value]}]{finding.severity.value}[/] {where} {finding.rule}: "
-            f"{finding.message} [dim]{finding.hint}[/]",
+            f"{escape(finding.message)} [dim]{escape(finding.hint)}[/]",
             highlight=False,
         )
     if suggestion.examples_used:
         console.print("[dim]Examples drawn on: " + ", ".join(e.id for e in suggestion.examples_used) + "[/]")
     usage = suggestion.usage
     console.print(
-        f"[dim]{usage.model}: {usage.attempts} call(s), {usage.prompt_tokens}+{usage.completion_tokens} tokens, "
+        f"[dim]{escape(usage.model)}: {usage.attempts} call(s), {usage.prompt_tokens}+{usage.completion_tokens} tokens, "
         f"${usage.cost_usd:.4f}, {usage.latency_ms / 1000:.1f} s[/]"
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from suggester.errors import InputFileError
@@ -64,6 +63,8 @@ def load_profile(path: str | Path) -> Profile:
     Raises:
         InputFileError: the file is missing, not YAML, or names unknown rules or settings.
     """
+    import yaml  # only when a profile is given: `okr check` without one never imports it
+
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
