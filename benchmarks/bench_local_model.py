@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before litellm: no cost-map download
 import litellm
 
-from suggester import local_model, prompting
+from suggester import gguf_models, local_model, prompting
 from suggester.corpus import load_corpus
 from suggester.errors import UnknownModel
 from suggester.parsing import line_from_key_result, parse_lines
@@ -250,7 +250,7 @@ def bench_threads(models: list[str], max_tokens: int) -> None:
     rows = []
     counts = sorted({1, len(os.sched_getaffinity(0))})
     for name in models:
-        path = local_model.model_path(name)
+        path = gguf_models.model_path(name)
         tokens = local_model.encode_prompt(name, draft_messages(*OBJECTIVES[0]))
         for threads in counts:
             llama = Llama(
@@ -287,7 +287,7 @@ def main() -> None:
         help="run only these parts",
     )
     parser.add_argument(
-        "--models", nargs="+", default=list(local_model.EMBEDDED_MODELS), help="embedded model names"
+        "--models", nargs="+", default=list(gguf_models.EMBEDDED_MODELS), help="embedded model names"
     )
     parser.add_argument("--reps", type=int, default=3, help="repetitions per side in the speed test")
     parser.add_argument("--max-tokens", type=int, default=96, help="tokens generated per speed-test call")

@@ -46,7 +46,7 @@ class LocalServer:
     """`python -m llama_cpp.server` on 127.0.0.1 with an embedded GGUF model, as a context manager.
 
     Args:
-        model: embedded model name (see `suggester.local_model.EMBEDDED_MODELS`); also the served alias.
+        model: embedded model name (see `suggester.gguf_models.EMBEDDED_MODELS`); also the served alias.
         port: TCP port; a free one when None.
         n_ctx: context size in tokens; the pipeline's few-shot prompts need about 1500.
         threads: CPU threads for generation (the test machines have 2 cores).
@@ -75,7 +75,7 @@ class LocalServer:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def command(self) -> list[str]:
-        from suggester.local_model import model_path
+        from suggester.gguf_models import model_path
 
         return [
             sys.executable,

@@ -66,11 +66,11 @@ def prepare_model(model: str, settings: Settings) -> None:
     litellm = _litellm()
     local_fallbacks = [m for m in settings.fallback_models if m.startswith(LOCAL_PREFIX)]
     if model.startswith(LOCAL_PREFIX) or local_fallbacks:
-        from suggester import local_model
+        from suggester import gguf_models, local_model
 
         local_model.register(settings)
         for name in [model, *local_fallbacks] if model.startswith(LOCAL_PREFIX) else local_fallbacks:
-            local_model.resolve(name.removeprefix(LOCAL_PREFIX))  # raises UnknownModel
+            gguf_models.resolve(name.removeprefix(LOCAL_PREFIX))  # raises UnknownModel
     if model.startswith(LOCAL_PREFIX) or settings.mock_response is not None:
         return
     try:

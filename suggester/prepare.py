@@ -17,16 +17,20 @@ def main() -> int:
     settings = get_settings()
     try:
         if settings.model.startswith(LOCAL_PREFIX):
-            from suggester import local_model
+            from suggester import gguf_models
 
             started = time.perf_counter()
-            path = local_model.model_path(settings.model.removeprefix(LOCAL_PREFIX), settings)
+            path = gguf_models.model_path(settings.model.removeprefix(LOCAL_PREFIX), settings)
             print(f"embedded model: {path} ({time.perf_counter() - started:.1f} s)")
         from suggester.retrieval import get_retriever
 
         started = time.perf_counter()
         retriever = get_retriever(settings)
-        print(f"corpus index: {len(retriever.examples)} examples ({time.perf_counter() - started:.1f} s)")
+        vectors, _ = retriever.kr_matrix(progress=True)  # targets are proposed from these: not in the first draft
+        print(
+            f"corpus index: {len(retriever.examples)} examples, {len(vectors)} key results "
+            f"({time.perf_counter() - started:.1f} s)"
+        )
     except SuggesterError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 1

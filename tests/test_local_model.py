@@ -13,7 +13,7 @@ import threading
 import litellm
 import pytest
 
-from suggester import local_model
+from suggester import gguf_models, local_model
 from suggester.errors import InvalidRequest, ProviderTimeout, UnknownModel
 
 MODEL = "local/gemma-3-270m"
@@ -82,9 +82,9 @@ def test_grammar_text_rejects_unclear_requests(params):
 
 def test_unknown_model_names_the_known_ones():
     with pytest.raises(UnknownModel) as caught:
-        local_model.resolve("local/gpt-5-tiny")
+        gguf_models.resolve("local/gpt-5-tiny")
     assert "local/gemma-3-270m" in caught.value.message and "local/smollm2-135m" in caught.value.message
-    assert local_model.resolve("local/gemma-3-270m") is local_model.resolve("gemma-3-270m")
+    assert gguf_models.resolve("local/gemma-3-270m") is gguf_models.resolve("gemma-3-270m")
 
 
 def test_register_is_idempotent_and_known_to_litellm():
