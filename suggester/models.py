@@ -6,7 +6,7 @@ Anything loaded from disk (corpus entries, OKR files, eval cases) is strict (`ex
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -188,6 +188,9 @@ class ExampleRef(BaseModel):
     team_type: str = Field(description="Team type of the example.", examples=["sales"])
     objective: str = Field(description="The example's objective.", examples=["Open the DACH market for our product"])
     score: float = Field(description="Retrieval score (cosine, after team weighting).", examples=[0.71])
+    used_in: Literal["draft", "repair"] = Field(
+        default="draft", description="The step whose prompt showed the example: the first draft, or a repair round."
+    )
 
 
 class Usage(BaseModel):

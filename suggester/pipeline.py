@@ -29,7 +29,15 @@ from suggester.models import (
 )
 from suggester.numbers import due_date
 from suggester.parsing import DraftLine, line_from_key_result, parse_lines
-from suggester.repair import STOP, arepair_lines, needs_repair, problems_for_model, set_score
+from suggester.repair import (
+    STOP,
+    arepair_lines,
+    aresample_lines,
+    needs_repair,
+    problems_for_model,
+    resamples,
+    set_score,
+)
 from suggester.settings import Settings, get_settings
 from suggester.teams import normalize_team
 
@@ -42,6 +50,7 @@ class Variant:
     retrieval: bool = True  # False: fixed generic examples instead of the nearest ones
     few_shot: bool = True  # False: no examples in the prompt at all
     repair: bool = True
+    repair_strategy: str | None = None  # overrides Settings.repair_strategy
 
 
 VARIANTS = {
@@ -49,6 +58,7 @@ VARIANTS = {
     "no-retrieval": Variant("no-retrieval", retrieval=False),
     "zero-shot": Variant("zero-shot", few_shot=False),
     "no-repair": Variant("no-repair", repair=False),
+    "repair-findings": Variant("repair-findings", repair_strategy="findings"),
 }
 
 
@@ -194,13 +204,27 @@ async def asuggest(
     krs, findings = build()
 
     attempts_left = settings.repair_attempts if variant.repair else 0
+    resample = resamples(model, variant.repair_strategy or settings.repair_strategy)
+    shown = {example.id for example in examples}
+    refs = [_ref(example, score, "draft") for example, score in hits] if variant.few_shot else []
     while attempts_left > 0 and needs_repair(krs, findings, request.count):
         attempts_left -= 1
         with books.step("repair"):
-            completion, parsed = await arepair_lines(
-                prompt_vars, problems_for_model(krs, findings, request.count, parse_problems),
-                [line.render() for line in (pool[0].lines if pool else [])], model, settings, seed,
-            )
+            if resample:
+                # The next-nearest examples (none shown before) and a seed no candidate used.
+                if variant.few_shot:
+                    more = await asyncio.to_thread(_next_examples, retriever, request.objective, team, settings, shown,
+                                                   variant.retrieval)
+                    shown |= {example.id for example, _ in more}
+                    refs += [_ref(example, score, "repair") for example, score in more]
+                    prompt_vars = {**prompt_vars, "examples": [example_block(e) for e, _ in more]}
+                resample_seed = None if seed is None else seed + settings.candidates + len(books.completions)
+                completion, parsed = await aresample_lines(prompt_vars, model, settings, resample_seed)
+            else:
+                completion, parsed = await arepair_lines(
+                    prompt_vars, problems_for_model(krs, findings, request.count, parse_problems),
+                    [line.render() for line in (pool[0].lines if pool else [])], model, settings, seed,
+                )
         books.completions.append(completion)
         if not parsed.lines:
             continue
@@ -228,10 +252,24 @@ async def asuggest(
         team_type=team,
         key_results=krs,
         findings=findings,
-        examples_used=[ExampleRef(id=e.id, team_type=e.team_type, objective=e.objective, score=round(float(s), 4)) for e, s in hits]
-        if variant.few_shot else [],
+        examples_used=refs,
         usage=usage,
     )
+
+
+def _ref(example: CorpusExample, score: float, used_in: str) -> ExampleRef:
+    return ExampleRef(
+        id=example.id, team_type=example.team_type, objective=example.objective, score=round(float(score), 4),
+        used_in=used_in,
+    )
+
+
+def _next_examples(retriever, objective: str, team: str, settings: Settings, shown: set[str], nearest: bool):
+    """The examples a resample shows: the nearest not shown yet (or the next fixed ones, without retrieval)."""
+    if nearest:
+        return retriever.search(objective, team, settings.retrieval_k, exclude_ids=shown)
+    unseen = [example for example in retriever.examples if example.id not in shown]
+    return [(example, 0.0) for example in unseen[: settings.retrieval_k]]
 
 
 def suggest(request: SuggestionRequest, *, settings: Settings | None = None, variant: Variant | str = "default") -> Suggestion:

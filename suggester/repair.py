@@ -60,6 +60,33 @@ async def arepair_lines(
     return completion, parse_lines(completion.text)
 
 
+async def aresample_lines(
+    prompt_vars: dict, model: str, settings: Settings, seed: int | None = None
+) -> tuple[llm.Completion, ParseResult]:
+    """One repair round for a model that imitates rather than follows: the draft prompt again, with the
+    examples in `prompt_vars` (the caller passes the next-nearest ones) and a seed of its own."""
+    messages = prompting.messages("draft", settings.prompts_dir, **prompt_vars)
+    completion = await llm.acomplete(messages, model, settings, seed=seed, stop=STOP)
+    return completion, parse_lines(completion.text)
+
+
+def resamples(model: str, strategy: str) -> bool:
+    """Whether repair rounds resample, for a `Settings.repair_strategy` value (auto, findings, resample).
+
+    On the dev set, the findings prompt repaired none of the embedded Gemma 270M's 8 invalid first drafts;
+    a resample from the next-nearest examples made 7 of them valid (eval/README.md).
+    """
+    if strategy != "auto":
+        return strategy == "resample"
+    from suggester.gguf_models import PROVIDER
+
+    if not model.startswith(f"{PROVIDER}/"):
+        return False
+    from suggester.gguf_models import resolve
+
+    return not resolve(model).chat
+
+
 @dataclass
 class Fix:
     """A flagged KR before and after repair, and the findings that remain on the new one."""

@@ -6,7 +6,7 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -46,7 +46,16 @@ class Settings(BaseSettings):
         default=0, ge=0, description="CPU threads for the embedded model; 0 = all cores. Use 1 on a busy shared machine."
     )
     candidates: int = Field(default=2, ge=1, le=8, description="Drafts sampled per request; the best valid set wins.")
-    repair_attempts: int = Field(default=1, ge=0, le=5, description="Re-prompts with the findings, per request.")
+    repair_attempts: int = Field(default=1, ge=0, le=5, description="Repair rounds per request, when a draft is unusable.")
+    repair_strategy: Literal["auto", "findings", "resample"] = Field(
+        default="auto",
+        description=(
+            "How a repair round asks again. findings: the draft and its problems go back to the model (instruct "
+            "models). resample: the draft prompt again with the next-nearest examples and a new seed (base models, "
+            "which imitate examples but cannot follow a list of problems). auto: resample for embedded base "
+            "models, findings for every other model."
+        ),
+    )
 
     corpus_dir: Path = Field(default_factory=lambda: resource_dir("examples_corpus"))
     prompts_dir: Path = Field(default_factory=lambda: resource_dir("prompts"))

@@ -83,3 +83,42 @@ def test_unknown_model_and_missing_key_fail_clearly(monkeypatch):
         suggest(REQUEST, settings=Settings(model="local/no-such-model"))
     with pytest.raises(MissingCredentials, match="OPENAI_API_KEY"):
         suggest(REQUEST, settings=Settings(model="openai/gpt-4o-mini"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("strategy", ["findings", "resample"])
+def test_repair_strategies_ask_again_differently(monkeypatch, strategy):
+    from suggester import llm
+
+    prompts = []
+    real = llm.acomplete
+
+    async def recording(messages, model, settings_, **params):
+        prompts.append((messages[-1]["content"], params.get("seed")))
+        return await real(messages, model, settings_, **params)
+
+    monkeypatch.setattr(llm, "acomplete", recording)
+    only_outputs = "1. output | new EU bookings | increase\n2. output | EU win rate | increase\n"
+    suggestion = suggest(REQUEST, settings=settings(only_outputs, repair_strategy=strategy, seed=7))
+
+    assert suggestion.usage.attempts == len(prompts) == 3  # 2 candidates, then 1 repair round
+    first, repair = prompts[0], prompts[2]
+    draft_examples = {ref.objective for ref in suggestion.examples_used if ref.used_in == "draft"}
+    repair_examples = {ref.objective for ref in suggestion.examples_used if ref.used_in == "repair"}
+    if strategy == "findings":
+        assert "A first draft had these problems" in repair[0] and "no input line" in repair[0]
+        assert not repair_examples and repair[1] == 7
+    else:  # the draft prompt again, with examples no earlier prompt showed, and a seed of its own
+        assert "problems" not in repair[0] and repair[0].endswith(first[0].rsplit("Objective:", 1)[1])
+        assert repair_examples and not repair_examples & draft_examples
+        assert all(objective in repair[0] and objective not in first[0] for objective in repair_examples)
+        assert repair[1] not in {prompt[1] for prompt in prompts[:2]}
+
+
+def test_auto_repair_strategy_resamples_only_for_embedded_base_models():
+    from suggester.repair import resamples
+
+    assert resamples("local/gemma-3-270m", "auto")  # a base model: it imitates examples
+    assert not resamples("local/smollm2-135m", "auto")  # an instruct model
+    assert not resamples("openai/gpt-4o-mini", "auto")
+    assert resamples("openai/gpt-4o-mini", "resample") and not resamples("local/gemma-3-270m", "findings")

@@ -312,7 +312,8 @@ def reference(sample: Sample, resources: Resources) -> Scores:
 )
 def retrieval(sample: Sample, resources: Resources) -> Scores:
     relevant = set(sample.case.relevant_example_ids)
-    ranked = [ref.id for ref in sample.suggestion.examples_used] if sample.suggestion else []
+    refs = sample.suggestion.examples_used if sample.suggestion else []
+    ranked = [ref.id for ref in refs if ref.used_in == "draft"]  # what retrieval ranked, not a repair's extras
     if not relevant or not ranked:  # zero-shot drafts draw on no example: nothing to score
         return {}
     first = next((rank for rank, example_id in enumerate(ranked, start=1) if example_id in relevant), None)
