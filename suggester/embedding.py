@@ -74,6 +74,11 @@ class Embedder:
             known |= fresh
         return np.stack([known[text] for text in texts])
 
+    def forget(self) -> None:
+        """Drop the recently encoded vectors (benchmarks time the first encode of a text)."""
+        with self._recent_lock:
+            self._recent.clear()
+
     def _encode_new(self, texts: list[str], progress: bool) -> np.ndarray:
         vectors = np.asarray(self._encode(texts, progress), dtype=np.float32)
         self.texts_encoded += len(texts)

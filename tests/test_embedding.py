@@ -30,10 +30,13 @@ def test_recent_texts_are_encoded_once_and_large_calls_bypass_the_cache():
     assert embedder.texts_encoded == 3  # only "hire engineers" was new, and only once
     assert np.array_equal(again[0], first[1]) and np.array_equal(again[3], first[0])
     assert np.array_equal(again[0], again[2])
+    embedder.forget()
+    embedder.encode(["cut churn"])
+    assert embedder.texts_encoded == 4  # forgotten: encoded again
     corpus = [f"key result {i}" for i in range(100)]
     embedder.encode(corpus)
     embedder.encode(corpus)
-    assert embedder.texts_encoded == 203  # an index-sized call is always encoded in full
+    assert embedder.texts_encoded == 204  # an index-sized call is always encoded in full
 
 
 def test_hashing_embedder_shared_words_score_higher():
