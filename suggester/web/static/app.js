@@ -262,7 +262,8 @@ function renderResult() {
 
   renderDrives(s.key_results);
   $("examples-list").replaceChildren(...s.examples_used.map((ex) =>
-    el("li", {}, el("span", { class: "example-id", text: ex.id }), ` (${ex.team_type}, score ${ex.score.toFixed(2)}): `,
+    el("li", {}, el("span", { class: "example-id", text: ex.id }),
+      ` (${ex.team_type}, score ${ex.score.toFixed(2)}${ex.used_in === "repair" ? ", shown in a repair round" : ""}): `,
       el("q", { text: ex.objective }))));
   $("examples").querySelector("summary").textContent = `Corpus examples used (${s.examples_used.length})`;
   renderExports();
