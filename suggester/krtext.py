@@ -120,6 +120,7 @@ def parse_kr_text(
         drives = _drive_ids(tag["drives"] or "")
 
     due, rest = read_due(body)
+    rest = _INTENSIFIER.sub("", rest)  # "Significantly improve X": the verb is "improve" (vague-language reads the text)
     verb = _first_word(rest)
     reading = _read_numbers(rest, verb)
     direction = _read_direction(rest, verb, reading)
@@ -331,12 +332,24 @@ def _is_milestone(text: str, verb: str | None, reading: _Reading) -> bool:
     ) is not None
 
 
+# Wanting to be somewhere is an outcome, not a finish line: "Become the go-to supplier ...", "Make onboarding
+# feel welcoming ...". Read as outputs, so that `measurable` asks for the number.
+_ASPIRATION = re.compile(r"(?:become|be)\b|make\b.*\b(?:feel|look|seem)s?\b", re.IGNORECASE)
+_INTENSIFIER = re.compile(
+    r"^(?:significantly|greatly|dramatically|drastically|substantially|meaningfully|massively|radically|vastly|really)\s+",
+    re.IGNORECASE,
+)
+
+
 def _infer_kind(verb: str | None, reading: _Reading, direction: Direction | None, text: str, due: str | None) -> Kind:
     """Kind from the wording: activities with a number are inputs, deliverables are initiatives."""
     has_number = reading.target is not None or reading.baseline is not None
     if direction is Direction.reach:  # "Hold churn at or below 1.5%" keeps an outcome at a level
         return Kind.output
-    if not has_number and due and verb not in OPEN_ENDED_VERBS | ACTIVITY_VERBS | INCREASE_VERBS | DECREASE_VERBS:
+    if (
+        not has_number and due and verb not in OPEN_ENDED_VERBS | ACTIVITY_VERBS | INCREASE_VERBS | DECREASE_VERBS
+        and not _ASPIRATION.match(text)
+    ):
         # "Link each error code to its help article by June 15": a dated change with a finish line,
         # unless a comparative shows it wants an outcome to move ("Make onboarding smoother by Q2").
         comparative = re.search(rf"\b(?:{'|'.join(COMPARATIVES)})\b", text, re.IGNORECASE)

@@ -31,7 +31,7 @@ _UNITS = (
 )
 NUMBER_RE = re.compile(
     r"(?P<cur>[$€£¥₹]|\b(?:" + "|".join(_CURRENCY_CODES) + r")\s?)?"
-    r"(?<![\w.:/-])(?P<sign>[-−])?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?!:\d)"
+    r"(?<![\w.:/-])(?P<sign>[-−+])?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?!:\d)"
     r"(?:\s?(?P<scale>thousand|million|billion|bn|mn|mm|[kKmMbB])(?![a-zA-Z]))?"
     r"(?P<code>\s?(?:" + "|".join(_CURRENCY_CODES) + r")\b)?",
 )
@@ -68,7 +68,7 @@ def find_quantities(text: str) -> list[Quantity]:
     found: list[Quantity] = []
     for match in NUMBER_RE.finditer(text):
         value = float(match["num"].replace(",", ""))
-        if match["sign"]:
+        if match["sign"] in ("-", "−"):  # "+5" (an eNPS) is a plain 5
             value = -value
         currency = _currency(match["cur"]) or _currency(match["code"])
         scale = match["scale"]

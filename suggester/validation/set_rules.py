@@ -93,10 +93,24 @@ def no_duplicates(okr: OKRSet, ctx: RuleContext) -> Iterator[Violation]:
         metric = _metric_key(kr.metric) if kr.metric else ()
         text = set(words(strip_prefix(kr.text)))
         for earlier, earlier_metric, earlier_text in seen:
-            if (metric and metric == earlier_metric) or _jaccard(text, earlier_text) >= DUPLICATE_SIMILARITY:
+            if (
+                (metric and metric == earlier_metric)
+                or _jaccard(text, earlier_text) >= DUPLICATE_SIMILARITY
+                or _same_move(kr, earlier, metric, earlier_metric)
+            ):
                 yield Violation(detail=f"{kr.id} repeats {earlier.id}.", kr=kr.id)
                 break
         seen.append((kr, metric, text))
+
+
+def _same_move(kr: KeyResult, other: KeyResult, metric: tuple[str, ...], other_metric: tuple[str, ...]) -> bool:
+    """The same change of the same kind of number, worded twice: "Increase DAU/MAU from 18% to 26%" and
+    "Grow the DAU/MAU ratio from 18% to 26%". A shared metric word keeps two different metrics that happen
+    to share their numbers ("NPS from 30 to 40", "CSAT from 30 to 40") apart."""
+    if kr.baseline is None or kr.target is None or kr.baseline == kr.target:
+        return False
+    same_numbers = (kr.baseline, kr.target, kr.unit) == (other.baseline, other.target, other.unit)
+    return same_numbers and bool(set(metric) & set(other_metric))
 
 
 _METRIC_FILLER = frozenset({"the", "a", "an", "our", "of", "number"})
