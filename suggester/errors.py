@@ -15,6 +15,13 @@ class SuggesterError(Exception):
         self.context = context
 
 
+class InvalidSettings(SuggesterError):
+    """An OKR_* environment variable (or a .env line) holds a value the settings cannot use."""
+
+    title = "Invalid settings"
+    status = 500
+
+
 class InvalidRequest(SuggesterError):
     title = "Invalid request"
     status = 422

@@ -88,27 +88,32 @@ def prepare_model(model: str, settings: Settings) -> None:
             model=model,
             setting=settings.api_key_env,
         )
-    if _api_key(settings):
-        return
-    if settings.api_base:
+    api_key = _api_key(settings)
+    if settings.api_base and not api_key and provider == "openai" and not os.environ.get("OPENAI_API_KEY"):
         # vLLM and Ollama servers take no key, but `openai/...` goes through the OpenAI client, which
         # refuses to send a request without one (even to a server that never checks it).
-        if provider == "openai" and not os.environ.get("OPENAI_API_KEY"):
-            raise MissingCredentials(
-                f"model {model!r} at {settings.api_base} is called through the OpenAI client, which needs a key: "
-                f"set OKR_API_KEY (any value if the server checks none)",
-                model=model,
-                setting="OKR_API_KEY",
-            )
-        return
-    env = litellm.validate_environment(model=model)
+        raise MissingCredentials(
+            f"model {model!r} at {settings.api_base} is called through the OpenAI client, which needs a key: "
+            f"set OKR_API_KEY (any value if the server checks none)",
+            model=model,
+            setting="OKR_API_KEY",
+        )
+    env = litellm.validate_environment(
+        model=model, api_key=api_key, api_base=settings.api_base, api_version=settings.api_version
+    )
     missing = env.get("missing_keys") or []
     if not env.get("keys_in_environment", True) and missing:
+        named = [f"{name} (or {_OUR_SETTING[part]})" for name in missing for part in _OUR_SETTING if name.endswith(part)]
+        named += [name for name in missing if not any(name.endswith(part) for part in _OUR_SETTING)]
         raise MissingCredentials(
-            f"model {model!r} needs {', '.join(missing)}: set it in the environment or set OKR_API_KEY",
+            f"model {model!r} needs {', '.join(named)}: set {'it' if len(named) == 1 else 'them'} in the environment",
             model=model,
             setting=missing[0],
         )
+
+
+# What a provider's own variable is called here: AZURE_API_BASE can come from OKR_API_BASE, and so on.
+_OUR_SETTING = {"_API_KEY": "OKR_API_KEY", "_API_BASE": "OKR_API_BASE", "_API_VERSION": "OKR_API_VERSION"}
 
 
 def _api_key(settings: Settings) -> str | None:
@@ -133,9 +138,9 @@ def _fallbacks(model: str, settings: Settings) -> list[dict[str, Any]]:
     for fallback in settings.fallback_models:
         entry: dict[str, Any] = {"model": fallback}
         if fallback.startswith(LOCAL_PREFIX):
-            entry.update(api_base=None, api_key=None, num_retries=0)
+            entry.update(api_base=None, api_key=None, api_version=None, num_retries=0)
         elif _provider(fallback) != _provider(model):
-            entry.update(api_base=None, api_key=None)
+            entry.update(api_base=None, api_key=None, api_version=None)
         entries.append(entry)
     return entries
 
@@ -153,6 +158,8 @@ def _call_args(messages: list[dict], model: str, settings: Settings, **params: A
         args["api_base"] = settings.api_base
     if _api_key(settings) and not model.startswith(LOCAL_PREFIX):
         args["api_key"] = _api_key(settings)
+    if settings.api_version and not model.startswith(LOCAL_PREFIX):
+        args["api_version"] = settings.api_version
     if settings.fallback_models:
         args["fallbacks"] = _fallbacks(model, settings)
     if settings.mock_response is not None:

@@ -35,7 +35,13 @@ class Settings(BaseSettings):
         default=None,
         description="Name of an environment variable holding the API key (e.g. VLLM_TOKEN); OKR_API_KEY wins.",
     )
-    fallback_models: list[str] = Field(default_factory=list, description="Models tried in order when the main one fails.")
+    api_version: str | None = Field(
+        default=None, description="API version, for providers that need one (Azure OpenAI: e.g. 2024-10-21)."
+    )
+    fallback_models: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Models tried in order when the main one fails. Env: names joined by commas (or a JSON list).",
+    )
     timeout_s: float = Field(default=120.0, description="Per LLM call timeout in seconds.")
     num_retries: int = Field(default=2, description="Retries on transient provider errors (litellm).")
     temperature: float = 0.7
@@ -105,6 +111,16 @@ class Settings(BaseSettings):
             return [part for part in value.split(os.pathsep) if part]
         return value
 
+    @field_validator("fallback_models", mode="before")
+    @classmethod
+    def _split_models(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            if value.startswith("["):
+                return json.loads(value)
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
     @field_validator("api_keys", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:
@@ -116,4 +132,21 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The settings of this process, read once.
+
+    Raises:
+        InvalidSettings: a variable holds a value that does not fit; the message names it.
+    """
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
+    from suggester.errors import InvalidSettings
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = f"OKR_{first['loc'][0]}".upper() if first.get("loc") else "an OKR_ setting"
+        raise InvalidSettings(f"{name}: {first['msg']}", setting=name) from None
+    except SettingsError as exc:  # a value pydantic-settings could not even decode (bad JSON)
+        raise InvalidSettings(str(exc), setting=None) from None

@@ -59,7 +59,7 @@ def test_fallbacks_share_base_and_key_only_within_the_same_provider():
     )
     small, hosted, local = llm._call_args(MESSAGES, "hosted_vllm/big", settings)["fallbacks"]
     assert small == {"model": "hosted_vllm/small"}  # inherits api_base and api_key from the main call
-    assert hosted == {"model": "openai/gpt-4o-mini", "api_base": None, "api_key": None}
+    assert hosted == {"model": "openai/gpt-4o-mini", "api_base": None, "api_key": None, "api_version": None}
     assert local["api_base"] is None and local["api_key"] is None and local["num_retries"] == 0
 
 
@@ -93,6 +93,16 @@ def test_a_missing_key_fails_with_a_message_naming_the_setting(no_provider_keys,
     with pytest.raises(MissingCredentials) as caught:
         llm.prepare_model(model, Settings(model=model))
     assert variable in caught.value.message and "OKR_API_KEY" in caught.value.message
+
+
+def test_azure_needs_a_base_and_a_version_besides_the_key(no_provider_keys):
+    settings = Settings(model="azure/my-deployment", api_key="k", api_base="https://example.openai.azure.com")
+    with pytest.raises(MissingCredentials) as caught:
+        llm.prepare_model(settings.model, settings)
+    assert caught.value.message.endswith("needs AZURE_API_VERSION (or OKR_API_VERSION): set it in the environment")
+    versioned = settings.model_copy(update={"api_version": "2024-10-21"})
+    llm.prepare_model(versioned.model, versioned)  # does not raise
+    assert llm._call_args([], versioned.model, versioned)["api_version"] == "2024-10-21"
 
 
 def test_self_hosted_servers_need_no_key(no_provider_keys):

@@ -38,6 +38,17 @@ class LazyGroup(click.Group):
                 return None
             raise
 
+    def invoke(self, ctx: click.Context):
+        """Every command's last line of defence: a library error is one line and exit 1, never a traceback."""
+        from suggester.errors import SuggesterError
+
+        try:
+            return super().invoke(ctx)
+        except SuggesterError as exc:
+            from suggester.cli.output import fail
+
+            fail(exc.message)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, _COMMANDS[name][2]) for name in self.list_commands(ctx)]
         if rows:
