@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from suggester.documents import DocumentSet, complete_key_result, load_document, parse_markdown
 from suggester.models import Finding, OKRSet, Severity
-from suggester.validation import Profile, load_profile, validate
+from suggester.validation import Profile, profile_at, validate
 
 
 class CheckedSet(BaseModel):
@@ -123,8 +123,7 @@ def settings_profile() -> Profile | None:
         return None
     from suggester.settings import get_settings
 
-    path = get_settings().rule_profile
-    return load_profile(path) if path else None
+    return profile_at(get_settings().rule_profile)
 
 
 def _profile_unset() -> bool:

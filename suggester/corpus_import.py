@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from suggester.corpus import CORPUS_SUFFIXES, RawRecord, format_validation_error, read_records
+from suggester.documents import complete_key_result
 from suggester.errors import CorpusError
 from suggester.models import CorpusExample
 
@@ -128,12 +129,15 @@ def import_sets(
     if not path.is_file():
         raise CorpusError(f"file not found: {path}", path=str(path))
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        records = list(_csv_records(path))
-    elif suffix in CORPUS_SUFFIXES or suffix == ".json":
-        records = list(read_records(path))
-    else:
+    if suffix not in {".csv", ".json", *CORPUS_SUFFIXES}:
         raise CorpusError(f"{path}: unsupported file type {suffix!r}; use .csv, .jsonl, .yaml or .yml")
+    try:
+        records = list(_csv_records(path) if suffix == ".csv" else read_records(path))
+    except UnicodeDecodeError as exc:
+        raise CorpusError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8 (Excel: 'CSV UTF-8') and import again",
+            path=str(path),
+        ) from None
     taken = set(existing_ids)
     result = ImportResult(accepted=[], rejected=[])
     for number, record in enumerate(records, start=1):
@@ -148,6 +152,10 @@ def import_sets(
         except ValidationError as exc:
             result.rejected.append(RejectedRow(record.where, [format_validation_error(exc)]))
             continue
+        # A team's file often holds only the KR sentences: read metric, numbers and due date from them,
+        # as `okr check` does (the numbers are the author's own).
+        completed = [complete_key_result(kr, own_numbers=True) for kr in example.key_results]
+        example = example.model_copy(update={"key_results": completed})
         reasons = [f"id {example.id!r} is already in the corpus"] if example.id in taken else []
         reasons += check(example)
         if reasons:

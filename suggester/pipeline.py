@@ -138,11 +138,12 @@ async def asuggest(
         (and its timeout / rate-limit kinds), or DraftFailed when no usable set came back.
     """
     from suggester.retrieval import get_retriever, query_text
-    from suggester.validation import validate
+    from suggester.validation import profile_at, validate
 
     settings = settings or get_settings()
     variant = VARIANTS[variant] if isinstance(variant, str) else variant
     _check_request(request, settings)
+    profile = profile_at(settings.rule_profile)
     model = request.model or settings.model
     books = _Books()
     started = time.perf_counter()
@@ -193,7 +194,8 @@ async def asuggest(
             krs = compose(lines, find_neighbor, request.context, due)
             link_inputs(krs, embed=retriever.embed_texts)
         with books.step("validate"):
-            findings = validate(OKRSet(objective=request.objective, team_type=team, key_results=krs), context=request.context)
+            findings = validate(OKRSet(objective=request.objective, team_type=team, key_results=krs),
+                                context=request.context, profile=profile)
         return krs, findings
 
     with books.step("parse"):
@@ -201,7 +203,7 @@ async def asuggest(
             parsed = parse_lines(completion.text)
             pool.append(Candidate(parsed.lines))
             parse_problems += parsed.problems
-    krs, findings = build()
+    krs, findings = await asyncio.to_thread(build)  # embeddings and rules: CPU work, off the event loop
 
     attempts_left = settings.repair_attempts if variant.repair else 0
     resample = resamples(model, variant.repair_strategy or settings.repair_strategy)
@@ -229,7 +231,7 @@ async def asuggest(
         if not parsed.lines:
             continue
         pool.append(Candidate(parsed.lines, from_repair=True))
-        new_krs, new_findings = build()
+        new_krs, new_findings = await asyncio.to_thread(build)
         if new_krs and (not krs or set_score(new_krs, new_findings, request.count) <= set_score(krs, findings, request.count)):
             krs, findings = new_krs, new_findings
 

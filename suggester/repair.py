@@ -109,7 +109,7 @@ async def afix_set(
     from suggester.numbers import due_date
     from suggester.pipeline import example_block, neighbor_finder
     from suggester.retrieval import get_retriever
-    from suggester.validation import validate
+    from suggester.validation import profile_at, validate
 
     settings = settings or get_settings()
     model = settings.model
@@ -142,7 +142,7 @@ async def afix_set(
         if after is not None:
             trial = OKRSet(objective=okr.objective, team_type=okr.team_type,
                            key_results=[after if k.id == kr.id else k for k in okr.key_results])
-            remaining = [f for f in validate(trial, context=context) if f.kr == kr.id and f.severity is not Severity.info]
+            remaining = [f for f in validate(trial, context=context, profile=profile_at(settings.rule_profile)) if f.kr == kr.id and f.severity is not Severity.info]
             if len(remaining) >= len(own):
                 after, remaining = None, own
         still = {f.rule for f in remaining}

@@ -17,6 +17,7 @@ can replace `Retriever` later behind the same `search` signature.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -38,6 +39,8 @@ from suggester.settings import Settings, get_settings
 from suggester.teams import DESCRIPTIONS, RELATED, normalize_team
 
 RECIPE_VERSION = 2  # bump when example_text / team_text change: old caches then stop matching
+log = logging.getLogger(__name__)
+
 RELATED_WEIGHT = 0.5  # share of team_boost for a related team
 NEAREST_TEAMS = 2  # known teams an unknown team type borrows its weights from
 UNKNOWN_TEAM_WEIGHT = 0.5  # share of team_boost for the nearest known team of an unknown team type
@@ -366,9 +369,21 @@ class Retriever:
 
 
 def corpus_dirs(settings: Settings) -> list[Path]:
-    """The shipped corpus folder plus the user's own (`extra_corpus_dirs`) that exist."""
-    extra = [folder for folder in as_dirs(settings.extra_corpus_dirs) if folder.exists()]
+    """The shipped corpus folder plus the user's own (`extra_corpus_dirs`) that exist.
+
+    A missing folder is left out with a warning, not an error: `okr corpus import` creates it.
+    """
+    extra = []
+    for folder in as_dirs(settings.extra_corpus_dirs):
+        if folder.exists():
+            extra.append(folder)
+        elif folder not in _warned_missing:
+            _warned_missing.add(folder)
+            log.warning("OKR_EXTRA_CORPUS_DIRS: %s does not exist; its examples are not used", folder)
     return [settings.corpus_dir, *extra]
+
+
+_warned_missing: set[Path] = set()
 
 
 _retrievers: dict[tuple, Retriever] = {}

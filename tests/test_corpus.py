@@ -178,6 +178,25 @@ def test_import_csv_keeps_good_sets_and_reports_bad_rows(tmp_path):
     assert "key_results.0.kind" in bad.reasons[0] and "key_results" in bad.reasons[0]
 
 
+def test_import_reads_the_numbers_of_text_only_krs_and_refuses_non_utf8(tmp_path):
+    path = tmp_path / "sentences.csv"
+    path.write_text(
+        "objective,team_type,kind,text,drives,kr_id\n"
+        "Keep our customers for longer,customer success,output,Raise 90-day retention from 80% to 88% by 2027-06-30,,kr1\n"
+        "Keep our customers for longer,customer success,input,Hold 40 onboarding calls by 2027-06-30,kr1,kr2\n"
+        "Keep our customers for longer,customer success,input,Cut time to first value from 14 days to 7 days by 2027-06-30,kr1,kr3\n"
+    )
+    result = import_sets(path)  # the real rule catalogue: text-only KRs are measurable once read
+    assert not result.rejected and len(result.accepted) == 1
+    retention = result.accepted[0].key_results[0]
+    assert (retention.baseline, retention.target, retention.unit, retention.due) == (80, 88, "%", "2027-06-30")
+
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("objective,team_type,kind,text\nCafé growth,sales,output,Raise bookings by Q2\n".encode("cp1252"))
+    with pytest.raises(CorpusError, match="not UTF-8"):
+        import_sets(latin1)
+
+
 def test_import_rejects_rule_errors_and_ids_already_in_the_corpus(tmp_path):
     path = tmp_path / "ours.jsonl"
     rows = [example("taken-1"), {k: v for k, v in example("x").items() if k != "id"}, example("rules-3")]

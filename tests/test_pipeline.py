@@ -122,3 +122,13 @@ def test_auto_repair_strategy_resamples_only_for_embedded_base_models():
     assert not resamples("local/smollm2-135m", "auto")  # an instruct model
     assert not resamples("openai/gpt-4o-mini", "auto")
     assert resamples("openai/gpt-4o-mini", "resample") and not resamples("local/gemma-3-270m", "findings")
+
+
+@pytest.mark.slow
+def test_the_rule_profile_applies_to_drafts(tmp_path):
+    profile = tmp_path / "rules.yaml"
+    profile.write_text("rules:\n  baseline-known: off\n  time-bound: error\n")
+    plain = suggest(REQUEST.model_copy(update={"context": None}), settings=settings(GOOD))
+    assert any(f.rule == "baseline-known" for f in plain.findings)
+    profiled = suggest(REQUEST.model_copy(update={"context": None}), settings=settings(GOOD, rule_profile=profile))
+    assert not any(f.rule == "baseline-known" for f in profiled.findings)

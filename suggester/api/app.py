@@ -91,11 +91,9 @@ def load_rule_profile(settings: Settings):
     Raises:
         InputFileError: the profile file cannot be read.
     """
-    if settings.rule_profile is None:
-        return None
-    from suggester.validation import load_profile
+    from suggester.validation import profile_at
 
-    return load_profile(settings.rule_profile)
+    return profile_at(settings.rule_profile)
 
 
 def _version() -> str:

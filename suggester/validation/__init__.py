@@ -12,6 +12,6 @@ from suggester.validation import kr_rules as _kr_rules  # noqa: F401  (registers
 from suggester.validation import set_rules as _set_rules  # noqa: F401  (registers the per-set rules)
 from suggester.validation.catalogue import RULES, Rule, rule_by_id
 from suggester.validation.engine import has_errors, validate
-from suggester.validation.profile import Profile, load_profile
+from suggester.validation.profile import Profile, load_profile, profile_at
 
-__all__ = ["RULES", "Profile", "Rule", "has_errors", "load_profile", "rule_by_id", "validate"]
+__all__ = ["RULES", "Profile", "Rule", "has_errors", "load_profile", "profile_at", "rule_by_id", "validate"]

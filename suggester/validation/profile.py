@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -79,3 +80,23 @@ def load_profile(path: str | Path) -> Profile:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise InputFileError(f"{path}: rule profile {where}: {first['msg']}", path=str(path)) from exc
+
+
+def profile_at(path: str | Path | None) -> Profile | None:
+    """The profile in `path` (None: no profile), read again only when the file changes.
+
+    Raises:
+        InputFileError: as `load_profile`.
+    """
+    if path is None:
+        return None
+    try:
+        changed = Path(path).stat().st_mtime_ns
+    except OSError:
+        return load_profile(path)  # raises the clear "cannot read" error
+    return _profile_version(str(path), changed)
+
+
+@lru_cache(maxsize=8)
+def _profile_version(path: str, changed: int) -> Profile:
+    return load_profile(path)
