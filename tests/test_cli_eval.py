@@ -107,6 +107,6 @@ def test_errors_are_one_line_messages(cli, tmp_path):
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "bad.jsonl:1: team_type: Field required" in unwrapped(result.output)
     missing = cli("compare", tmp_path / "nope", tmp_path / "nada")
-    assert missing.exit_code == 1 and "is not an eval run" in unwrapped(missing.output)
+    assert missing.exit_code == 2 and "is not an eval run" in unwrapped(missing.output)
     assert cli("gate", tmp_path / "nope").exit_code == 2  # no thresholds given
     assert cli("compare", tmp_path, tmp_path, "--max-worsening", "passed").exit_code == 2

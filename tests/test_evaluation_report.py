@@ -77,7 +77,7 @@ def test_summary_team_breakdown_and_case_details():
     for team in ("sales", "marketing", "customer support"):  # team types are normalized ("support")
         assert f"<th>{team}</th>" in html
     assert "DraftFailed: gave up" in html and "Increase revenue for s1" in html and "baseline-known" in html
-    assert "10 → 12 %" in html
+    assert "10% → 12%" in html  # the same rendering as the CLI table (suggester.render.numbers)
 
 
 def test_bar_chart_draws_a_bar_per_run_and_marks_missing_values():

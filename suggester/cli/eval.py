@@ -211,7 +211,7 @@ def compare(run_a, run_b, worsening, no_gate, as_json):
     """Compare RUN_B against RUN_A (the baseline), joined on case id.
 
     Prints each metric's mean in both runs and the paired delta (B - A) with its 95% interval, then the
-    cases that went from pass to fail. Exits 1 when a metric got worse past its threshold.
+    cases that went from pass to fail. Exits 1 when a metric got worse past its threshold, 2 on bad input.
 
     \b
     Examples:
@@ -227,7 +227,7 @@ def compare(run_a, run_b, worsening, no_gate, as_json):
     try:
         comparison = compare_runs(read_run(run_a), read_run(run_b), limits)
     except SuggesterError as exc:
-        fail(exc.message)
+        fail(exc.message, code=2)  # bad input; 1 means a regression
     if as_json:
         sys.stdout.write(comparison.model_dump_json(indent=2) + "\n")
     else:
@@ -257,7 +257,7 @@ def compare(run_a, run_b, worsening, no_gate, as_json):
     help="Fail when METRIC's mean is above N; repeatable.",
 )
 def gate(run_dir, thresholds_path, mins, maxes):
-    """Fail (exit 1) when RUN's summary is past any threshold: the CI quality gate.
+    """Fail (exit 1) when RUN's summary is past any threshold: the CI quality gate (exit 2: bad input).
 
     \b
     Examples:
@@ -277,7 +277,7 @@ def gate(run_dir, thresholds_path, mins, maxes):
         summary = read_run(run_dir).summary
         failures = check_gate(summary, thresholds)
     except SuggesterError as exc:
-        fail(exc.message)
+        fail(exc.message, code=2)  # bad input; 1 means a regression
     checked = len(thresholds.min) + len(thresholds.max)
     if failures:
         for line in failures:
@@ -348,7 +348,7 @@ def report(runs, html_path):
         logs = [read_run(run) for run in runs]
         path = write_report(logs, html_path or Path(runs[0]) / "report.html")
     except SuggesterError as exc:
-        fail(exc.message)
+        fail(exc.message, code=2)
     except OSError as exc:
-        fail(f"cannot write the report: {exc.strerror}")
+        fail(f"cannot write the report {exc.filename or html_path}: {exc.strerror}", code=2)
     console.print(f"wrote {path}", highlight=False)

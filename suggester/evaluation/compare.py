@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from suggester.errors import SuggesterError
 from suggester.evaluation.log import MetricSummary, RunLog
 from suggester.evaluation.metrics import paired_delta, summarize
 from suggester.evaluation.scorers import metrics
@@ -78,6 +79,9 @@ def compare_runs(a: RunLog, b: RunLog, max_worsening: dict[str, float] | None = 
     """
     limits = DEFAULT_MAX_WORSENING if max_worsening is None else max_worsening
     known = metrics()
+    unknown = sorted(set(limits) - set(known))
+    if unknown:
+        raise SuggesterError(f"no metric named {', '.join(unknown)}; the metrics are: {', '.join(known)}")
     cases_a, cases_b = a.by_id(), b.by_id()
     joined = [case_id for case_id in cases_a if case_id in cases_b]
     names = [name for name in known if name in a.summary.metrics or name in b.summary.metrics]

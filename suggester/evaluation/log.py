@@ -145,7 +145,9 @@ def read_run(folder: Path) -> RunLog:
     folder = Path(folder)
     summary_path, cases_path = folder / SUMMARY_FILE, folder / CASES_FILE
     if not summary_path.is_file() or not cases_path.is_file():
-        raise RunLogError(f"{folder} is not an eval run: expected {SUMMARY_FILE} and {CASES_FILE} in it")
+        unfinished = (folder / PARTIAL_FILE).is_file()
+        hint = f" ({PARTIAL_FILE} is there: the run did not finish; run it again)" if unfinished else ""
+        raise RunLogError(f"{folder} is not an eval run: expected {SUMMARY_FILE} and {CASES_FILE} in it{hint}")
     try:
         summary = RunSummary.model_validate_json(summary_path.read_text(encoding="utf-8"))
     except (ValidationError, ValueError) as exc:

@@ -16,6 +16,7 @@ from pathlib import Path
 from suggester.evaluation.log import CaseResult, MetricSummary, RunLog
 from suggester.evaluation.metrics import summarize
 from suggester.evaluation.scorers import metrics
+from suggester.render import numbers
 from suggester.teams import normalize_team
 
 CHART_METRICS = ("passed", "complete", "kr_pass_rate", "set_error_free", "drives_coverage", "answers_parsed",
@@ -164,15 +165,6 @@ def _badge(result: CaseResult | None, label: str) -> str:
     return f'<span class="badge {"pass" if ok else "fail"}">{escape(label)}: {"pass" if ok else "fail"}</span>'
 
 
-def _numbers(kr) -> str:
-    if kr.relative and kr.target is not None:
-        return f"{kr.target:+g}% vs unknown"
-    if kr.baseline is None and kr.target is None:
-        return "—"
-    return f"{_fmt(kr.baseline, 6).rstrip('0').rstrip('.') if kr.baseline is not None else '?'} → " \
-           f"{'?' if kr.target is None else f'{kr.target:g}'} {escape(kr.unit or '')}"
-
-
 def case_run(result: CaseResult, label: str, open_: bool) -> str:
     """One run's answer for a case: scores, KRs, findings, examples, error and raw model answers."""
     replayed = f", {result.usage.cached_calls} replayed" if result.usage.cached_calls else ""
@@ -186,7 +178,7 @@ def case_run(result: CaseResult, label: str, open_: bool) -> str:
     if result.output is not None and result.output.key_results:
         rows = "".join(
             f'<tr><td>{escape(kr.id)}</td><td class="kind-{kr.kind.value}">{kr.kind.value}</td><td>{escape(kr.text)}</td>'
-            f'<td class="num">{_numbers(kr)}</td><td>{escape(", ".join(kr.drives)) or "—"}</td></tr>'
+            f'<td class="num">{escape(numbers(kr))}</td><td>{escape(", ".join(kr.drives)) or "—"}</td></tr>'
             for kr in result.output.key_results
         )
         parts.append(f"<table><tr><th>id</th><th>kind</th><th>key result</th><th>baseline → target</th>"

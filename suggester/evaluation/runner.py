@@ -67,10 +67,13 @@ def _case_error(exc: SuggesterError) -> CaseError:
     )
 
 
-def _usage(suggestion: Suggestion | None, calls, wall_ms: float) -> CaseUsage:
+def _usage(suggestion: Suggestion | None, calls, wall_ms: float, concurrent: int = 1) -> CaseUsage:
+    """Tokens, cost and latency of one case; `concurrent` is how many first calls ran side by side."""
     replayed = [call for call in calls if call.cached]
-    # A replayed call took no time now; add back what it took when it was made.
-    latency = wall_ms + sum(call.latency_ms for call in replayed)
+    # A replayed call took no time now: add back what it took when it was made. The first `concurrent`
+    # calls (the sampled candidates) overlapped, so they count once, as the longest; later ones in turn.
+    together = [call.latency_ms for call in calls[:concurrent] if call.cached]
+    latency = wall_ms + max(together, default=0.0) + sum(call.latency_ms for call in calls[concurrent:] if call.cached)
     return CaseUsage(
         latency_ms=round(latency, 2),
         wall_ms=round(wall_ms, 2),
@@ -106,7 +109,7 @@ async def run_case(
     wall_ms = (time.perf_counter() - started) * 1000
     sample = Sample(case=case, suggestion=suggestion, error=error, calls=recorder.calls)
     scores = await asyncio.to_thread(score_sample, sample, resources)
-    usage = _usage(suggestion, recorder.calls, wall_ms)
+    usage = _usage(suggestion, recorder.calls, wall_ms, concurrent=settings.candidates)
     return CaseResult(
         case=case,
         output=suggestion,
@@ -273,8 +276,14 @@ async def arun_eval(
         },
         git_commit=_git_commit(),
     )
-    out.mkdir(parents=True, exist_ok=True)
+    # Fail before the first model call, not after paying for every case: both files must be writable.
     partial = out / PARTIAL_FILE
+    for path in (partial, *([cache_path] if cache_path is not None and not retrieval_only else [])):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.open("a", encoding="utf-8").close()
+        except OSError as exc:
+            raise SuggesterError(f"cannot write {path}: {exc.strerror}") from exc
     partial.unlink(missing_ok=True)
 
     def finished(result: CaseResult) -> None:

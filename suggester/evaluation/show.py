@@ -15,6 +15,10 @@ def fmt(value: float | None, digits: int = 3) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
+def _signed(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.3f}"  # one case gives no interval
+
+
 def fmt_interval(summary: MetricSummary) -> str:
     if summary.mean is None:
         return "—"
@@ -60,7 +64,7 @@ def print_comparison(comparison) -> None:
             up = delta.delta.mean > 0
             verdict = "" if better is None or not moved else ("[green]better[/]" if up == better else "[yellow]worse[/]")
         table.add_row(delta.name, fmt(delta.a.mean), fmt(delta.b.mean),
-                      f"{delta.delta.mean:+.3f} [{delta.delta.ci_low:+.3f}, {delta.delta.ci_high:+.3f}]"
+                      f"{delta.delta.mean:+.3f} [{_signed(delta.delta.ci_low)}, {_signed(delta.delta.ci_high)}]"
                       if delta.delta.mean is not None else "—", verdict)
     console.print(table)
     if not comparison.same_dataset:
