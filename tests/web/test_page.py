@@ -73,6 +73,8 @@ def test_draft_shows_krs_grouped_by_kind_with_numbers_sources_and_findings(page)
                     "proposed": "baseline from proposed by the service"}[kr.baseline_source.value] in card.text
         unknown = kr.baseline is None and numbers(kr).startswith("unknown")
         assert ("measure it first" in card.text) == unknown
+        if numbers(kr).startswith("0 →"):  # a count of work done this cycle: zero is where it starts, not a guess
+            assert "counted from 0 this cycle" in card.text and "baseline unknown" not in card.text
         for finding in (f for f in suggestion["findings"] if f["kr"] == kr.id):
             assert finding["message"] in card.text and finding["hint"] in card.text
 

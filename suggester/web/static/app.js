@@ -153,7 +153,9 @@ function baselineUnknown(kr) {
 function provenance(kr) {
   if (kr.direction === "complete") return "a deliverable: graded done or not done";
   const parts = [];
-  parts.push(kr.baseline_source ? `baseline from ${SOURCES[kr.baseline_source]}` : "baseline unknown");
+  const countedFromZero = numbersOf(kr).startsWith("0 →") && !kr.baseline_source;
+  parts.push(kr.baseline_source ? `baseline from ${SOURCES[kr.baseline_source]}`
+    : countedFromZero ? "counted from 0 this cycle" : "baseline unknown");
   if (kr.target !== null && kr.target !== undefined) {
     parts.push(kr.target_source ? `target from ${SOURCES[kr.target_source]}` : "target source not given");
   }
