@@ -15,7 +15,7 @@ from suggester.api.auth import KeyChecker
 from suggester.api.limits import LLMSlots
 from suggester.api.metrics import Metrics
 from suggester.api.middleware import ServiceMiddleware
-from suggester.api.openapi import install_openapi
+from suggester.api.openapi import install_docs, install_openapi
 from suggester.api.problems import handle_http_exception, handle_suggester_error, handle_validation_error
 from suggester.api.resources import Resources, load_everything
 from suggester.api.service import Service
@@ -71,6 +71,7 @@ def create_app(
         version=_version(),
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # install_docs serves it without a CDN
         redoc_url=None,
     )
     app.state.okr = service
@@ -81,6 +82,7 @@ def create_app(
     app.add_exception_handler(StarletteHTTPException, handle_http_exception)
     app.add_middleware(ServiceMiddleware, metrics=service.metrics, max_body_bytes=settings.max_request_bytes)
     install_openapi(app, settings, auth=service.keys.enabled)
+    install_docs(app)
     install_page(app)  # the web page at / (suggester/web)
     return app
 

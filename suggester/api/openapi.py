@@ -1,15 +1,21 @@
-"""The OpenAPI document, made to tell the truth about this service as configured.
+"""The OpenAPI document, made to tell the truth about this service as configured, and its docs page.
 
 FastAPI's default says errors are `application/json` shaped like its own validation error, that
 auth is always required, and nothing about length limits. This rewrites those three things once.
+Its default `/docs` page loads Swagger UI from a CDN, which is blank on a machine without network:
+ours serves the same page from files installed with the package (fastapi-offline's copy of Swagger UI).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from suggester.api.problems import PROBLEM_MEDIA_TYPE
 from suggester.settings import Settings
@@ -88,3 +94,25 @@ def _operations(schema: dict[str, Any]):
         for operation in path.values():
             if isinstance(operation, dict) and "responses" in operation:
                 yield operation
+
+
+DOCS_ASSETS = "/docs-assets"
+
+
+def install_docs(app: FastAPI) -> None:
+    """Swagger UI at `/docs` from local files (create the app with `docs_url=None`)."""
+    import fastapi_offline
+
+    assets = Path(fastapi_offline.__file__).parent / "static"
+    app.mount(DOCS_ASSETS, StaticFiles(directory=assets), name="docs-assets")
+
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} - API docs",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+        )
+
+    app.add_api_route("/docs", docs, methods=["GET"], include_in_schema=False)

@@ -116,7 +116,11 @@ def test_openapi_documents_every_route_with_problem_errors(client):
     assert request_schema["objective"]["description"] and request_schema["objective"]["examples"]
     assert "HTTPValidationError" not in spec["components"]["schemas"]
     assert "securitySchemes" not in spec.get("components", {})  # auth is off on this server
-    assert client.get("/docs").status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "http" not in docs.text.replace(str(client.base_url), "")  # no CDN
+    for asset in re.findall(r'(?:src|href)="(/docs-assets/[^"]+)"', docs.text):
+        assert client.get(asset).status_code == 200, asset
+    assert "/docs-assets/swagger-ui-bundle.js" in docs.text
 
 
 def test_request_id_is_echoed_or_made(client):
