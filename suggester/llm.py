@@ -88,18 +88,19 @@ def prepare_model(model: str, settings: Settings) -> None:
             model=model,
             setting=settings.api_key_env,
         )
-    api_key = _api_key(settings)
-    if settings.api_base and not api_key and provider == "openai" and not os.environ.get("OPENAI_API_KEY"):
+    endpoint = _endpoint(model, settings)
+    api_key, api_base = endpoint.get("api_key"), endpoint.get("api_base")
+    if api_base and not api_key and provider == "openai" and not os.environ.get("OPENAI_API_KEY"):
         # vLLM and Ollama servers take no key, but `openai/...` goes through the OpenAI client, which
         # refuses to send a request without one (even to a server that never checks it).
         raise MissingCredentials(
-            f"model {model!r} at {settings.api_base} is called through the OpenAI client, which needs a key: "
+            f"model {model!r} at {api_base} is called through the OpenAI client, which needs a key: "
             f"set OKR_API_KEY (any value if the server checks none)",
             model=model,
             setting="OKR_API_KEY",
         )
     env = litellm.validate_environment(
-        model=model, api_key=api_key, api_base=settings.api_base, api_version=settings.api_version
+        model=model, api_key=api_key, api_base=api_base, api_version=endpoint.get("api_version")
     )
     missing = env.get("missing_keys") or []
     if not env.get("keys_in_environment", True) and missing:
@@ -121,6 +122,18 @@ def _api_key(settings: Settings) -> str | None:
     if settings.api_key:
         return settings.api_key
     return os.environ.get(settings.api_key_env) or None if settings.api_key_env else None
+
+
+def _endpoint(model: str, settings: Settings) -> dict[str, str]:
+    """The configured base URL, key and API version, for a model of OKR_MODEL's provider only.
+
+    A request that names another provider's model (or the embedded one) gets none of them and reads that
+    provider's own variables, so the key configured for one vendor never reaches another.
+    """
+    if model.startswith(LOCAL_PREFIX) or _provider(model) != _provider(settings.model):
+        return {}
+    values = {"api_base": settings.api_base, "api_key": _api_key(settings), "api_version": settings.api_version}
+    return {name: value for name, value in values.items() if value}
 
 
 def _provider(model: str) -> str:
@@ -154,12 +167,7 @@ def _call_args(messages: list[dict], model: str, settings: Settings, **params: A
         "timeout": settings.timeout_s,
         "num_retries": 0 if model.startswith(LOCAL_PREFIX) else settings.num_retries,
     }
-    if settings.api_base and not model.startswith(LOCAL_PREFIX):
-        args["api_base"] = settings.api_base
-    if _api_key(settings) and not model.startswith(LOCAL_PREFIX):
-        args["api_key"] = _api_key(settings)
-    if settings.api_version and not model.startswith(LOCAL_PREFIX):
-        args["api_version"] = settings.api_version
+    args.update(_endpoint(model, settings))
     if settings.fallback_models:
         args["fallbacks"] = _fallbacks(model, settings)
     if settings.mock_response is not None:

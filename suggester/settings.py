@@ -94,6 +94,13 @@ class Settings(BaseSettings):
         default_factory=list,
         description="When set, every /v1 route needs `Authorization: Bearer <key>`. Env: keys joined by commas.",
     )
+    allowed_models: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Models an HTTP request may name in its `model` field besides OKR_MODEL; empty = any model. "
+            "Env: names joined by commas."
+        ),
+    )
     max_concurrent_llm: int = Field(
         default=4, ge=1, description="Suggestions in flight per process; past it the service answers 429."
     )
@@ -111,7 +118,7 @@ class Settings(BaseSettings):
             return [part for part in value.split(os.pathsep) if part]
         return value
 
-    @field_validator("fallback_models", mode="before")
+    @field_validator("fallback_models", "allowed_models", mode="before")
     @classmethod
     def _split_models(cls, value: object) -> object:
         if isinstance(value, str):

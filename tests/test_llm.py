@@ -186,3 +186,11 @@ def test_retry_after_reads_seconds_and_http_dates():
 def test_only_the_unfinished_line_of_a_cut_answer_is_dropped(text, kept, cut):
     completion = llm._drop_cut_line(llm.Completion(text=text, model="m", finish_reason="length"))
     assert completion.text == kept and completion.cut_line == cut
+
+
+def test_the_configured_key_and_base_go_only_to_the_configured_provider():
+    settings = Settings(model="anthropic/claude-3-5-haiku-latest", api_key="sk-ant-secret", api_base="https://proxy/v1")
+    own = llm._call_args(MESSAGES, "anthropic/claude-3-opus-latest", settings)
+    other = llm._call_args(MESSAGES, "openai/gpt-4o-mini", settings)  # a request naming another vendor
+    assert own["api_key"] == "sk-ant-secret" and own["api_base"] == "https://proxy/v1"
+    assert "api_key" not in other and "api_base" not in other

@@ -19,6 +19,7 @@ from suggester.api.problems import NotReady, RequestTimedOut, problem_responses
 from suggester.api.schemas import CheckRequest, TeamType, TeamTypes
 from suggester.api.service import Service
 from suggester.checking import CheckReport
+from suggester.errors import UnknownModel
 from suggester.models import Suggestion, SuggestionRequest
 from suggester.teams import ALIASES, RELATED, TEAM_TYPES
 
@@ -52,6 +53,12 @@ async def create_suggestion(
 ) -> Suggestion:
     """Draft typed key results for an objective."""
     settings = service.settings
+    if body.model and settings.allowed_models and body.model not in {settings.model, *settings.allowed_models}:
+        raise UnknownModel(
+            f"model {body.model!r} is not offered by this service; choose one of: "
+            f"{', '.join(dict.fromkeys([settings.model, *settings.allowed_models]))} (OKR_ALLOWED_MODELS)",
+            model=body.model,
+        )
     log.info(
         "suggestion requested",
         extra={

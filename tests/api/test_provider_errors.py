@@ -133,3 +133,14 @@ def test_missing_provider_key_is_503_naming_the_setting(unmocked, monkeypatch):
         problem = assert_problem(http.post("/v1/suggestions", json=body), 503)
     assert problem["setting"] == "ANTHROPIC_API_KEY"
     assert "ANTHROPIC_API_KEY" in problem["detail"]
+
+
+def test_allowed_models_limit_what_a_request_may_name(start_server):
+    settings = mocked_settings(allowed_models=["openai/gpt-4o-mini"])
+    server = start_server(settings, loader=index_only)
+    with server.client() as http:
+        refused = http.post("/v1/suggestions", json={**SUGGESTION_BODY, "model": "anthropic/claude-3-opus-latest"})
+        offered = http.post("/v1/suggestions", json={**SUGGESTION_BODY, "model": "openai/gpt-4o-mini"})
+    problem = assert_problem(refused, 400)
+    assert "not offered" in problem["detail"] and "openai/gpt-4o-mini" in problem["detail"]
+    assert offered.status_code == 200, offered.text
