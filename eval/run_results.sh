@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Reproduces eval/RESULTS.md: the dev set in four variants (cold, then replayed from the cache) and the CI
-# set twice cold (the determinism check behind eval/ci_thresholds.json), then once replayed.
-# Every run folder and cache file goes under runs/ (gitignored). Takes hours on 2 shared cores.
+# Reproduces the figures in eval/README.md: the dev set cold on the default pipeline (the cold wall time),
+# the CI set twice cold (the spread behind eval/ci_thresholds.json), the ablations on the dev set sharing
+# the dev cache (a variant only calls the model for prompts the default did not send), then every run
+# again from the cache (the cached wall time). Run folders and caches go under runs/ (gitignored).
+# About an hour on 2 shared cores with the embedded model.
+#
+#   eval/run_results.sh                     # local/gemma-3-270m
+#   MODEL=openai/gpt-4o-mini eval/run_results.sh
+#   SEED_CACHE=old/dev.jsonl eval/run_results.sh   # reuse answers of an earlier run for the ablations only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export HF_HUB_OFFLINE=1
@@ -9,7 +15,7 @@ okr=.venv/bin/okr
 model=${MODEL:-local/gemma-3-270m}
 mkdir -p runs/cache
 
-timed() {  # timed NAME okr-args...: one line "NAME wall_s load" in runs/timings.txt around the command
+timed() {  # timed NAME okr-eval-run-args...: one line "NAME wall_s load" in runs/timings.txt around the run
   local name=$1; shift
   local load_before; load_before=$(cut -d' ' -f1-3 /proc/loadavg)
   local started; started=$(date +%s.%N)
@@ -20,13 +26,16 @@ timed() {  # timed NAME okr-args...: one line "NAME wall_s load" in runs/timings
 }
 
 rm -f runs/cache/dev.jsonl runs/cache/ci-a.jsonl runs/cache/ci-b.jsonl
-timed dev-default eval/datasets/dev.jsonl --variant default --out runs/dev-default --cache runs/cache/dev.jsonl
+timed dev-default eval/datasets/dev.jsonl --out runs/dev-default --cache runs/cache/dev.jsonl
 timed ci-a eval/datasets/ci.jsonl --out runs/ci-a --cache runs/cache/ci-a.jsonl
 timed ci-b eval/datasets/ci.jsonl --out runs/ci-b --cache runs/cache/ci-b.jsonl
-for variant in no-repair zero-shot no-retrieval; do
+if [ -n "${SEED_CACHE:-}" ]; then
+  cat "runs/$SEED_CACHE" >> runs/cache/dev.jsonl  # after the cold default run: it only spares ablation calls
+fi
+for variant in no-repair repair-findings no-retrieval zero-shot; do
   timed "dev-$variant" eval/datasets/dev.jsonl --variant "$variant" --out "runs/dev-$variant" --cache runs/cache/dev.jsonl
 done
-for variant in default no-repair zero-shot no-retrieval; do
+for variant in default no-repair repair-findings no-retrieval zero-shot; do
   timed "dev-$variant-cached" eval/datasets/dev.jsonl --variant "$variant" --out "runs/dev-$variant-cached" \
     --cache runs/cache/dev.jsonl
 done
