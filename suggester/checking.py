@@ -22,19 +22,31 @@ class CheckedSet(BaseModel):
     """One objective with its KRs as read, and what the rules found."""
 
     okr: OKRSet = Field(description="The objective and its key results, structured fields filled in from the text.")
-    context: str | None = Field(default=None, description="Context text the baselines were traced to, if any.")
-    where: str | None = Field(default=None, description="File and line of the objective, e.g. okrs.md:3.")
-    findings: list[Finding] = Field(default_factory=list, description="Findings for this set, KR by KR, then set-level.")
+    context: str | None = Field(
+        default=None, description="Context text the baselines were traced to, if any.",
+        examples=["Median first response time is 9 hours; CSAT is 78%."],
+    )
+    where: str | None = Field(default=None, description="File and line of the objective.", examples=["okrs.md:3"])
+    findings: list[Finding] = Field(
+        default_factory=list, description="Findings for this set, KR by KR, then set-level.",
+        examples=[[{"rule": "measurable", "severity": "error", "kr": "kr3", "where": "okrs.md:7",
+                    "message": "No number to grade: the KR has neither a target nor a baseline.",
+                    "hint": "Name the metric and the value that means success."}]],
+    )
 
 
 class CheckReport(BaseModel):
     """The result of checking one document or one OKR set."""
 
-    source: str = Field(default="<text>", description="File name, or <text> for text given directly.")
-    sets: list[CheckedSet] = Field(default_factory=list, description="Each objective read, with its findings.")
-    errors: int = Field(default=0, description="Number of error-level findings; any error fails the check.")
-    warnings: int = Field(default=0, description="Number of warning-level findings.")
-    infos: int = Field(default=0, description="Number of info-level findings.")
+    source: str = Field(default="<text>", description="File name, or <text> for text given directly.", examples=["okrs.md"])
+    sets: list[CheckedSet] = Field(
+        default_factory=list, description="Each objective read, with its findings.",
+        examples=[[{"okr": {"objective": "Make support effortless", "key_results": []}, "where": "okrs.md:1",
+                    "findings": []}]],
+    )
+    errors: int = Field(default=0, description="Number of error-level findings; any error fails the check.", examples=[1])
+    warnings: int = Field(default=0, description="Number of warning-level findings.", examples=[2])
+    infos: int = Field(default=0, description="Number of info-level findings.", examples=[0])
 
     @property
     def findings(self) -> list[Finding]:

@@ -99,6 +99,18 @@ class KeyResult(Strict):
     target_source: NumberSource | None = Field(default=None, description="Where the target came from.", examples=["example"])
 
 
+_KR_EXAMPLE = {
+    "id": "kr1", "kind": "output", "text": "Increase new EU bookings from EUR 400k to EUR 520k by 2027-03-31",
+    "metric": "new EU bookings", "baseline": 400000, "target": 520000, "unit": "EUR", "direction": "increase",
+    "due": "2027-03-31", "baseline_source": "user_context", "target_source": "example",
+}
+_FINDING_EXAMPLE = {
+    "rule": "baseline-known", "severity": "info", "kr": "kr2",
+    "message": "The target is relative to a baseline nobody has written down yet.",
+    "hint": "Write \"from X to Y\" with today's value; if nobody knows it yet, add \"establish the baseline\" first.",
+}
+
+
 class OKRSet(Strict):
     """An objective and its key results, as written by a team or drafted by the service."""
 
@@ -106,7 +118,9 @@ class OKRSet(Strict):
         description="Qualitative, time-boxed goal.", examples=["Grow our global business via expansion in the EU"]
     )
     team_type: str | None = Field(default=None, description="sales, marketing, customer support, ...", examples=["sales"])
-    key_results: list[KeyResult] = Field(default_factory=list, description="The measurable statements under it.")
+    key_results: list[KeyResult] = Field(
+        default_factory=list, description="The measurable statements under it.", examples=[[_KR_EXAMPLE]]
+    )
 
 
 class CorpusExample(Strict):
@@ -189,7 +203,8 @@ class ExampleRef(BaseModel):
     objective: str = Field(description="The example's objective.", examples=["Open the DACH market for our product"])
     score: float = Field(description="Retrieval score (cosine, after team weighting).", examples=[0.71])
     used_in: Literal["draft", "repair"] = Field(
-        default="draft", description="The step whose prompt showed the example: the first draft, or a repair round."
+        default="draft", description="The step whose prompt showed the example: the first draft, or a repair round.",
+        examples=["draft"],
     )
 
 
@@ -214,7 +229,14 @@ class Suggestion(BaseModel):
         description="The objective, as asked.", examples=["Grow our global business via expansion in the EU"]
     )
     team_type: str = Field(description="The team type, normalized.", examples=["sales"])
-    key_results: list[KeyResult] = Field(description="The drafted key results, validated.")
-    findings: list[Finding] = Field(default_factory=list, description="What the validators still report; never hidden.")
-    examples_used: list[ExampleRef] = Field(default_factory=list, description="Corpus examples the draft drew on.")
+    key_results: list[KeyResult] = Field(description="The drafted key results, validated.", examples=[[_KR_EXAMPLE]])
+    findings: list[Finding] = Field(
+        default_factory=list, description="What the validators still report; never hidden.",
+        examples=[[_FINDING_EXAMPLE]],
+    )
+    examples_used: list[ExampleRef] = Field(
+        default_factory=list, description="Corpus examples the draft drew on.",
+        examples=[[{"id": "sales-eu-expansion-01", "team_type": "sales", "objective": "Open the DACH market for our product",
+                    "score": 0.71, "used_in": "draft"}]],
+    )
     usage: Usage = Field(description="Tokens, cost, latency and attempts.")

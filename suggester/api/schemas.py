@@ -83,7 +83,10 @@ class TeamType(BaseModel):
 class TeamTypes(BaseModel):
     """The team types the service knows. Any other name still works: it maps to the nearest ones."""
 
-    team_types: list[TeamType] = Field(description="Known team types, sorted by name.")
+    team_types: list[TeamType] = Field(
+        description="Known team types, sorted by name.",
+        examples=[[{"name": "customer support", "examples": 12, "aliases": ["support"], "related": ["customer success"]}]],
+    )
     total_examples: int = Field(description="Examples in the corpus.", examples=[320])
 
 

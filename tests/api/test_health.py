@@ -129,3 +129,14 @@ def test_request_id_is_echoed_or_made(client):
     made = client.get("/healthz", headers={"X-Request-ID": "bad id\twith spaces"})
     assert re.fullmatch(r"[0-9a-f]{32}", made.headers["x-request-id"])
     assert httpx.get(client.base_url.join("/healthz")).headers["x-request-id"] != made.headers["x-request-id"]
+
+
+def test_every_field_of_the_openapi_document_has_a_description_and_an_example(client):
+    spec = client.get("/openapi.json").json()
+    bare = [
+        f"{name}.{prop}"
+        for name, schema in spec["components"]["schemas"].items()
+        for prop, field in schema.get("properties", {}).items()
+        if "$ref" not in field and not ("description" in field and "examples" in field)
+    ]
+    assert not bare, f"fields without a description or an example in /docs: {bare}"
