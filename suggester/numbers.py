@@ -97,8 +97,10 @@ def quantities(context: str | None) -> list[Quantity]:
 
 
 def _stems(text: str) -> set[str]:
+    """Content words cut to a crude stem ("signed" and "signing" give sign); a compound such as
+    "mid-market" stays one word, so it cannot count as two shared words."""
     words = re.findall(r"[a-z][a-z\-]+", text.lower())
-    return {w[:5] for w in words if w not in _STOPWORDS and len(w) > 2}
+    return {re.sub(r"(?:ing|ed|es|s)$", "", w)[:5] for w in words if w not in _STOPWORDS and len(w) > 2}
 
 
 def unit_family(unit: str | None) -> str:
@@ -120,9 +122,12 @@ def find_baseline(
 ) -> Quantity | None:
     """The context number that states the metric's current value, or None when nothing clearly does.
 
-    A number qualifies when its clause shares a content word with the metric and its unit is of the
-    same family as the unit similar KRs use. Ambiguity means no baseline: we never guess. Numbers in
-    `taken` already serve as another KR's baseline and are not used twice.
+    A number qualifies when its clause names the metric (two shared content words, or all the words of
+    the metric or of the clause) and its unit is of the same family as the unit similar KRs use. One
+    shared word among several is not enough: "scrap rate on line 3" must not take the 88% of "First pass
+    yield on line 3 is 88%".
+    Ambiguity means no baseline: we never guess. Numbers in `taken` already serve as another KR's
+    baseline and are not used twice.
     """
     metric_stems = _stems(metric)
     family = unit_family(expected_unit)
@@ -133,8 +138,9 @@ def find_baseline(
             continue
         if unit_family(q.unit) != family and not (q.unit is None and family in {"number", "score"}):
             continue
-        overlap = len(metric_stems & _stems(q.clause))
-        if overlap == 0:
+        clause_stems = _stems(q.clause)
+        overlap = len(metric_stems & clause_stems)
+        if overlap == 0 or overlap < min(2, len(metric_stems), len(clause_stems)):
             continue
         if best is None or overlap > best[0]:
             best, tie = (overlap, q), False

@@ -65,3 +65,22 @@ def test_nice_and_format():
     assert format_quantity(45, "%") == "45%"
     assert format_quantity(4, "hours") == "4 hours"
     assert format_quantity(60, "count") == "60"
+
+
+@pytest.mark.parametrize(
+    ("metric", "unit", "context"),
+    [
+        ("scrap rate on line", "%", "First pass yield on line 3 is 88%. Scrap costs $42k a month."),
+        ("sales calls with the mid-market customers", "%", "Gross revenue retention in the mid-market segment is 86%."),
+    ],
+)
+def test_one_shared_word_does_not_make_a_number_the_baseline(metric, unit, context):
+    assert find_baseline(metric, unit, context) is None
+
+
+def test_a_clause_that_names_the_metric_gives_its_baseline():
+    context = "First pass yield on line 3 is 88%. Scrap costs $42k a month. 25 resellers are signed."
+    assert find_baseline("first pass yield on line 3", "%", context).value == 88.0
+    assert find_baseline("monthly scrap costs", "USD", context).value == 42000.0
+    assert find_baseline("resellers signing", "count", context).value == 25.0  # signed ~ signing
+    assert find_baseline("ARR", "USD", "ARR is $3.1M with 140 customers.").value == 3_100_000.0
