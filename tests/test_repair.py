@@ -49,3 +49,31 @@ def test_fix_rewrites_a_flagged_kr_and_keeps_the_users_numbers_honest():
     assert first.after is not None and first.after.id == "kr1"
     assert first.after.target is not None and first.fixed
     assert not any(f.severity is Severity.error for f in first.remaining)
+
+
+@pytest.mark.slow
+def test_fix_refuses_a_rewrite_that_measures_something_else():
+    okr = OKRSet(
+        objective="Delight our customers",
+        key_results=[kr("kr1", Kind.output, text="Improve customer satisfaction", metric="customer satisfaction")],
+    )
+    from suggester.validation import validate
+
+    findings = validate(okr)
+    drifting = Settings(model="openai/test", mock_response="1. output | office plants watered each week | increase\n")
+    fix = fix_set(okr, findings, settings=drifting)[0]
+    assert fix.after is None and fix.remaining == [f for f in findings if f.kr == "kr1" and f.severity is not Severity.info]
+
+
+@pytest.mark.slow
+def test_fix_never_turns_the_users_target_into_a_baseline():
+    okr = OKRSet(
+        objective="Make support effortless",
+        key_results=[kr("kr1", Kind.output, text="Reduce first response time to 2 hours", metric="first response time",
+                        target=2, unit="hours", direction=Direction.decrease)],
+    )
+    from suggester.validation import validate
+
+    settings = Settings(model="openai/test", mock_response="1. output | first response time to customers | decrease\n")
+    fix = fix_set(okr, validate(okr), settings=settings)[0]
+    assert fix.after is not None and fix.after.baseline is None  # 2 hours was the goal, not today's value
