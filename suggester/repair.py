@@ -79,7 +79,7 @@ def resamples(model: str, strategy: str) -> bool:
     """Whether repair rounds resample, for a `Settings.repair_strategy` value (auto, findings, resample).
 
     On the dev set, the findings prompt repaired none of the embedded Gemma 270M's 8 invalid first drafts;
-    a resample from the next-nearest examples made 7 of them valid (eval/README.md).
+    a resample from the next-nearest examples made all 8 valid (eval/README.md).
     """
     if strategy != "auto":
         return strategy == "resample"
