@@ -19,14 +19,19 @@ Prior = Callable[[np.ndarray], np.ndarray]  # metric vectors -> how much each re
 DUPLICATE_COSINE = 0.88
 PRIOR_WEIGHT = 0.5
 MAX_INITIATIVES = 1
+# Added to the worth of a metric the user's context already measures: it outranks any model line of its
+# kind (MiniLM rates "Median first response time" 0.11 against "make support effortless", a model's
+# "tickets are handled in a more friendly way" 0.44), yet kinds, duplicates and the count still apply.
+STATED_BONUS = 1.0
 
 
 @dataclass
 class Candidate:
-    """The lines of one model answer; `drives` numbers refer to positions inside it."""
+    """The lines of one model answer (or of the user's context); `drives` numbers refer to positions inside it."""
 
     lines: list[DraftLine]
     from_repair: bool = False
+    stated: bool = False  # metrics the user's context gives a value for (pipeline.stated_lines)
 
 
 def _normalized(metric: str) -> str:
@@ -40,7 +45,7 @@ def assemble(
 
     A line's worth is its relevance to the objective plus, when a `prior` is given, how closely it
     resembles a metric someone actually wrote (its nearest corpus KR): small models also produce
-    on-topic phrases that measure nothing. Near-duplicates (same metric text, or cosine >= DUPLICATE_COSINE) are dropped, at most one
+    on-topic phrases that measure nothing. Metrics the user's context measures come first of their kind. Near-duplicates (same metric text, or cosine >= DUPLICATE_COSINE) are dropped, at most one
     initiative is kept, and `drives` links are renumbered to the chosen order.
     """
     entries: list[tuple[DraftLine, Candidate]] = []
@@ -57,6 +62,7 @@ def assemble(
     relevance = vectors[1:] @ vectors[0]
     if prior is not None:
         relevance = relevance + PRIOR_WEIGHT * prior(vectors[1:])
+    relevance = relevance + STATED_BONUS * np.array([candidate.stated for _, candidate in entries], dtype=np.float32)
     order = sorted(range(len(entries)), key=lambda i: (-relevance[i], entries[i][1].from_repair))
     chosen: list[int] = []
 

@@ -62,14 +62,15 @@ _CURRENCY = {"$": "USD", "€": "EUR", "£": "GBP", "usd": "USD", "eur": "EUR", 
 _UNIT_WORDS = {
     "%": "%", "percent": "%", "pct": "%", "hours": "hours", "hour": "hours", "hrs": "hours", "h": "hours",
     "days": "days", "day": "days", "minutes": "minutes", "minute": "minutes", "mins": "minutes",
-    "weeks": "weeks", "week": "weeks", "points": "points", "nps": "NPS", "csat": "CSAT",
+    "weeks": "weeks", "week": "weeks", "seconds": "seconds", "second": "seconds", "secs": "seconds",
+    "points": "points", "nps": "NPS", "csat": "CSAT",
 }
 _SCALE = {"k": 1e3, "m": 1e6, "bn": 1e9, "b": 1e9, "thousand": 1e3, "million": 1e6, "billion": 1e9}
 _QUANTITY = re.compile(
     r"(?P<cur>[$€£]|\b(?:usd|eur|gbp)\b)?\s?"
     r"(?P<num>-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?)"
     r"\s?(?P<scale>k|m|bn|b|thousand|million|billion)?\b"
-    r"\s?(?P<unit>%|percent|pct|hours?|hrs|h|days?|minutes?|mins|weeks?|points|nps|csat)?",
+    r"\s?(?:business |working |calendar )?(?P<unit>%|percent|pct|hours?|hrs|h|days?|minutes?|mins|weeks?|seconds?|secs|points|nps|csat)?",
     re.I,
 )
 _STOPWORDS = frozenset(
@@ -110,7 +111,7 @@ def unit_family(unit: str | None) -> str:
         return "percent"
     if any(c in u for c in ("usd", "eur", "gbp", "$", "€", "£")):
         return "money"
-    if u in {"hours", "days", "minutes", "weeks"}:
+    if u in {"hours", "days", "minutes", "weeks", "seconds"}:
         return "time"
     if u in {"nps", "csat", "score", "points"}:
         return "score"
@@ -171,3 +172,45 @@ def format_quantity(value: float, unit: str | None) -> str:
         symbol = {"USD": "$", "EUR": "EUR ", "GBP": "GBP "}[match.group(1)]
         return f"{symbol}{number}{match.group(2) or ''}"
     return f"{number} {u}"
+
+
+# "Median first response time is 9 hours", "Nordic bookings were $310k last quarter", "Month-end close
+# takes 11 business days": a subject, a linking verb, then the number.
+_STATED = re.compile(
+    r"^(?:(?:our|the|current|today,?|currently,?)\s+)*(?P<metric>[A-Za-z][\w\s/&'()-]{1,60}?)\s+"
+    r"(?P<verb>is|are|was|were|sits at|stands at|runs at|takes|take|averages|average|hovers around)\s+"
+    r"(?:about\s+|around\s+|roughly\s+|~|at\s+)?(?=[$€£]?\d)",
+    re.IGNORECASE,
+)
+# "45% of trials never invite a teammate", "4% of patients leave without being seen".
+_SHARE_OF = re.compile(r"^\d+(?:\.\d+)?\s?%\s+of\s+(?P<metric>[A-Za-z][\w\s/&'-]{2,60}?)\s*[.;]?$", re.IGNORECASE)
+
+
+def stated_metrics(context: str | None) -> list[tuple[str, Quantity]]:
+    """The metrics the user's context gives a current value for, each with that value.
+
+    Only clauses of a plain "X is N" or "N% of X ..." shape count; anything else is left alone rather
+    than guessed at. Example: "Median first response time is 9 hours; CSAT is 78%." gives
+    [("Median first response time", 9 hours), ("CSAT", 78%)].
+    """
+    found: list[tuple[str, Quantity]] = []
+    seen: set[str] = set()
+    for sentence in re.split(r"(?<=[.;!?])\s+|\n+", context or ""):
+        for part in re.split(r";\s*", sentence):
+            part = part.strip()
+            if match := _STATED.match(part):
+                numbers = quantities(part[match.end():])  # the number right after the verb, not one inside X
+                metric = " ".join(match["metric"].split())
+                if match["verb"].lower().startswith("take"):
+                    if not numbers or unit_family(numbers[0].unit) != "time":
+                        continue
+                    metric = f"{metric} time"  # "Month-end close takes 11 days": its duration
+            elif match := _SHARE_OF.match(part):
+                numbers = quantities(part)
+                metric = "share of " + " ".join(match["metric"].split())
+            else:
+                continue
+            if numbers and metric.lower() not in seen:
+                seen.add(metric.lower())
+                found.append((metric, Quantity(numbers[0].value, numbers[0].unit, part)))
+    return found

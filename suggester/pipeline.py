@@ -8,6 +8,7 @@ orders them and keeps the books (timings, tokens, attempts).
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,8 +21,10 @@ from suggester.compose import Neighbor, compose
 from suggester.errors import DraftFailed, InputTooLong, InvalidRequest
 from suggester.models import (
     CorpusExample,
+    Direction,
     ExampleRef,
     Finding,
+    Kind,
     OKRSet,
     Suggestion,
     SuggestionRequest,
@@ -51,6 +54,7 @@ class Variant:
     few_shot: bool = True  # False: no examples in the prompt at all
     repair: bool = True
     repair_strategy: str | None = None  # overrides Settings.repair_strategy
+    context_metrics: bool = True  # False: only the model proposes what to measure (see stated_lines)
 
 
 VARIANTS = {
@@ -59,6 +63,7 @@ VARIANTS = {
     "zero-shot": Variant("zero-shot", few_shot=False),
     "no-repair": Variant("no-repair", repair=False),
     "repair-findings": Variant("repair-findings", repair_strategy="findings"),
+    "no-context-metrics": Variant("no-context-metrics", context_metrics=False),
 }
 
 
@@ -112,6 +117,36 @@ def neighbor_finder(retriever, examples: list[CorpusExample]):
         return best
 
     return find
+
+
+STATED_MIN_SIMILARITY = 0.55  # cosine to the nearest corpus KR for a context metric to borrow its kind and direction
+
+
+def stated_lines(retriever, context: str | None) -> list[DraftLine]:
+    """Candidate lines for the metrics the user's context gives a value for ("CSAT is 78%").
+
+    The user already measures these, so a KR on them starts from a real baseline. Kind and direction come
+    from the nearest corpus KR (a duration always goes down); a metric with no close KR, or whose
+    nearest KR holds a level, is left to the model rather than guessed.
+    """
+    from suggester.numbers import stated_metrics, unit_family
+
+    lines = []
+    for metric, value in stated_metrics(context):
+        nearest = retriever.similar_krs(metric, top=1)
+        if not nearest or nearest[0][2] < STATED_MIN_SIMILARITY:
+            continue
+        kr = nearest[0][1]
+        direction = Direction.decrease if unit_family(value.unit) == "time" else kr.direction
+        if direction is Direction.reach:  # "Keep CSAT at or above 88%": higher is better, so raise it
+            floor = re.search(r"\b(?:above|at least|over|more than)\b", kr.text, re.IGNORECASE)
+            ceiling = re.search(r"\b(?:below|at most|under|less than)\b", kr.text, re.IGNORECASE)
+            direction = Direction.increase if floor and not ceiling else Direction.decrease if ceiling and not floor else None
+        if direction not in (Direction.increase, Direction.decrease):
+            continue
+        kind = Kind.output if kr.kind is Kind.initiative else kr.kind
+        lines.append(DraftLine(kind=kind, metric=metric, direction=direction, raw=f"context: {value.clause}"))
+    return lines
 
 
 def _metricness(retriever, vectors):
@@ -203,6 +238,11 @@ async def asuggest(
             parsed = parse_lines(completion.text)
             pool.append(Candidate(parsed.lines))
             parse_problems += parsed.problems
+    if variant.context_metrics and request.context:
+        with books.step("context"):
+            stated = await asyncio.to_thread(stated_lines, retriever, request.context)
+        if stated:
+            pool.append(Candidate(stated, stated=True))
     krs, findings = await asyncio.to_thread(build)  # embeddings and rules: CPU work, off the event loop
 
     attempts_left = settings.repair_attempts if variant.repair else 0

@@ -110,3 +110,11 @@ def test_errors_are_one_line_messages(cli, tmp_path):
     assert missing.exit_code == 2 and "is not an eval run" in unwrapped(missing.output)
     assert cli("gate", tmp_path / "nope").exit_code == 2  # no thresholds given
     assert cli("compare", tmp_path, tmp_path, "--max-worsening", "passed").exit_code == 2
+
+
+def test_variant_choices_are_the_pipelines_variants():
+    from suggester.cli.eval import run
+    from suggester.pipeline import VARIANTS
+
+    option = next(param for param in run.params if param.name == "variant")
+    assert set(option.type.choices) == set(VARIANTS)

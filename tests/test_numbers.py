@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from suggester.numbers import due_date, find_baseline, format_quantity, nice, quantities
+from suggester.numbers import due_date, find_baseline, format_quantity, nice, quantities, stated_metrics
 
 TODAY = dt.date(2026, 12, 3)
 
@@ -84,3 +84,17 @@ def test_a_clause_that_names_the_metric_gives_its_baseline():
     assert find_baseline("monthly scrap costs", "USD", context).value == 42000.0
     assert find_baseline("resellers signing", "count", context).value == 25.0  # signed ~ signing
     assert find_baseline("ARR", "USD", "ARR is $3.1M with 140 customers.").value == 3_100_000.0
+
+
+def test_stated_metrics_read_what_the_context_measures():
+    context = ("Median first response time is 9 hours; CSAT is 78%. First pass yield on line 3 is 88%. "
+               "45% of trials never invite a teammate. Month-end close takes 11 business days. We deploy twice a week.")
+    stated = {metric: (q.value, q.unit) for metric, q in stated_metrics(context)}
+    assert stated == {
+        "Median first response time": (9.0, "hours"),
+        "CSAT": (78.0, "%"),
+        "First pass yield on line 3": (88.0, "%"),  # the number after the verb, not the 3 inside the name
+        "share of trials never invite a teammate": (45.0, "%"),
+        "Month-end close time": (11.0, "days"),
+    }
+    assert stated_metrics("We have 14 paying customers.") == [] and stated_metrics(None) == []

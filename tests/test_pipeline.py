@@ -132,3 +132,19 @@ def test_the_rule_profile_applies_to_drafts(tmp_path):
     assert any(f.rule == "baseline-known" for f in plain.findings)
     profiled = suggest(REQUEST.model_copy(update={"context": None}), settings=settings(GOOD, rule_profile=profile))
     assert not any(f.rule == "baseline-known" for f in profiled.findings)
+
+
+@pytest.mark.slow
+def test_metrics_the_context_measures_join_the_set_with_their_baselines():
+    request = SuggestionRequest(
+        objective="Make support effortless for our customers", team_type="customer support",
+        context="Median first response time is 9 hours; CSAT is 78%.",
+    )
+    vague = "1. output | tickets handled in a friendly way | increase\n2. input | help articles written | increase | drives 1\n"
+    suggestion = suggest(request, settings=settings(vague))
+    by_metric = {kr.metric.lower(): kr for kr in suggestion.key_results}
+    frt = by_metric["median first response time"]
+    assert frt.direction.value == "decrease" and frt.baseline == 9 and frt.baseline_source is NumberSource.user_context
+    assert by_metric["csat"].baseline == 78 and by_metric["csat"].direction.value == "increase"
+    without = suggest(request, settings=settings(vague), variant="no-context-metrics")
+    assert "median first response time" not in {kr.metric.lower() for kr in without.key_results}

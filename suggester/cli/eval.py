@@ -36,7 +36,7 @@ def eval_group() -> None:
     "--variant",
     default="default",
     show_default=True,
-    type=click.Choice(["default", "no-retrieval", "zero-shot", "no-repair", "repair-findings"]),
+    type=click.Choice(["default", "no-retrieval", "zero-shot", "no-repair", "repair-findings", "no-context-metrics"]),
     help="Pipeline variant: switch one stage off to measure what it is worth.",
 )
 @click.option(

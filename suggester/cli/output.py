@@ -79,11 +79,15 @@ def print_suggestion(suggestion) -> None:
             "\n".join(f"[{SEVERITY_STYLE[f.severity.value]}]{f.severity.value}[/] {f.rule}" for f in by_kr.get(kr.id, [])) or "[green]ok[/]",
         )
     console.print(table)
+    # One line per distinct finding, naming every KR it concerns: four KRs with the same unknown baseline
+    # are one note, not four.
+    grouped: dict[tuple, list[str]] = {}
     for finding in suggestion.findings:
-        where = finding.kr or "set"
+        key = (finding.severity.value, finding.rule, finding.message, finding.hint)
+        grouped.setdefault(key, []).append(finding.kr or "set")
+    for (severity, rule, message, hint), where in grouped.items():
         console.print(
-            f"[{SEVERITY_STYLE[finding.severity.value]}]{finding.severity.value}[/] {where} {finding.rule}: "
-            f"{escape(finding.message)} [dim]{escape(finding.hint)}[/]",
+            f"[{SEVERITY_STYLE[severity]}]{severity}[/] {', '.join(where)} {rule}: {escape(message)} [dim]{escape(hint)}[/]",
             highlight=False,
         )
     if suggestion.examples_used:
