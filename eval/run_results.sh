@@ -32,10 +32,10 @@ timed ci-b eval/datasets/ci.jsonl --out runs/ci-b --cache runs/cache/ci-b.jsonl
 if [ -n "${SEED_CACHE:-}" ]; then
   cat "runs/$SEED_CACHE" >> runs/cache/dev.jsonl  # after the cold default run: it only spares ablation calls
 fi
-for variant in no-repair repair-findings no-retrieval zero-shot; do
+for variant in no-repair repair-findings no-context-metrics no-retrieval zero-shot; do
   timed "dev-$variant" eval/datasets/dev.jsonl --variant "$variant" --out "runs/dev-$variant" --cache runs/cache/dev.jsonl
 done
-for variant in default no-repair repair-findings no-retrieval zero-shot; do
+for variant in default no-repair repair-findings no-context-metrics no-retrieval zero-shot; do
   timed "dev-$variant-cached" eval/datasets/dev.jsonl --variant "$variant" --out "runs/dev-$variant-cached" \
     --cache runs/cache/dev.jsonl
 done

@@ -78,8 +78,8 @@ async def aresample_lines(
 def resamples(model: str, strategy: str) -> bool:
     """Whether repair rounds resample, for a `Settings.repair_strategy` value (auto, findings, resample).
 
-    On the dev set, the findings prompt repaired none of the embedded Gemma 270M's 8 invalid first drafts;
-    a resample from the next-nearest examples made all 8 valid (eval/README.md).
+    On the dev set, the findings prompt repaired none of the embedded Gemma 270M's invalid first drafts (0 of 7);
+    a resample from the next-nearest examples made every one of them valid (eval/README.md).
     """
     if strategy != "auto":
         return strategy == "resample"
