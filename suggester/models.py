@@ -98,6 +98,14 @@ class KeyResult(Strict):
     )
     target_source: NumberSource | None = Field(default=None, description="Where the target came from.", examples=["example"])
 
+    @field_validator("baseline", "target", mode="before")
+    @classmethod
+    def _a_number_not_a_flag(cls, value: object) -> object:
+        # pydantic would read `true` as 1.0; a KR's baseline or target is never a yes/no.
+        if isinstance(value, bool):
+            raise ValueError("must be a number, not true or false")
+        return value
+
 
 _KR_EXAMPLE = {
     "id": "kr1", "kind": "output", "text": "Increase new EU bookings from EUR 400k to EUR 520k by 2027-03-31",

@@ -214,13 +214,16 @@ async def asuggest(
     due = due_date(request.horizon)
     find_neighbor = neighbor_finder(retriever, examples)
     pool: list[Candidate] = []
+    stated: list[DraftLine] = []  # metrics the user's context measures (stated_lines)
     parse_problems: list[str] = []
 
     def build() -> tuple[list, list[Finding]]:
         with books.step("assemble"):
             lines = assemble(
+                # The context's metrics join only a draft the model made: alone, they are not a suggestion.
+                pool + ([Candidate(stated, stated=True)] if stated and any(c.lines for c in pool) else []),
                 # The retrieval query's text, so its vector comes from the embedder's cache.
-                pool, objective=query_text(request.objective, team), count=request.count, embed=retriever.embed_texts,
+                objective=query_text(request.objective, team), count=request.count, embed=retriever.embed_texts,
                 prior=lambda vectors: _metricness(retriever, vectors),
             )
         if not lines:
@@ -240,9 +243,7 @@ async def asuggest(
             parse_problems += parsed.problems
     if variant.context_metrics and request.context:
         with books.step("context"):
-            stated = await asyncio.to_thread(stated_lines, retriever, request.context)
-        if stated:
-            pool.append(Candidate(stated, stated=True))
+            stated.extend(await asyncio.to_thread(stated_lines, retriever, request.context))
     krs, findings = await asyncio.to_thread(build)  # embeddings and rules: CPU work, off the event loop
 
     attempts_left = settings.repair_attempts if variant.repair else 0
