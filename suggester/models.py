@@ -168,10 +168,14 @@ class SuggestionRequest(Strict):
 
     objective: str = Field(
         min_length=1,
+        json_schema_extra={"pattern": r"\S"},  # not blank, in the schema too (the validator says it in words)
         description="The objective to draft key results for.",
         examples=["Grow our global business via expansion in the EU"],
     )
-    team_type: str = Field(min_length=1, description="Team type; unknown types still work.", examples=["sales"])
+    team_type: str = Field(
+        min_length=1, json_schema_extra={"pattern": r"\S"}, description="Team type; unknown types still work.",
+        examples=["sales"],
+    )
     context: str | None = Field(
         default=None,
         description="Current numbers and constraints. The only source of baselines.",
