@@ -107,34 +107,31 @@ class Settings(BaseSettings):
     request_timeout_s: float = Field(default=180.0, gt=0, description="Wall-time budget of one suggestion request.")
     max_request_bytes: int = Field(default=65536, ge=1024, description="Largest HTTP request body accepted.")
 
+    # From the environment a list arrives as one string: a JSON list, or items joined by a separator.
     @field_validator("extra_corpus_dirs", mode="before")
     @classmethod
     def _split_paths(cls, value: object) -> object:
-        # From the environment this arrives as one string: accept a JSON list or "a:b" (";" on Windows).
-        if isinstance(value, str):
-            value = value.strip()
-            if value.startswith("["):
-                return json.loads(value)
-            return [part for part in value.split(os.pathsep) if part]
-        return value
+        return _split(value, os.pathsep)  # "a:b" (";" on Windows)
 
     @field_validator("fallback_models", "allowed_models", mode="before")
     @classmethod
     def _split_models(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = value.strip()
-            if value.startswith("["):
-                return json.loads(value)
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+        return _split(value, ",")
 
     @field_validator("api_keys", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:
-        # From the environment this arrives as one string: "key1,key2" (blank entries dropped).
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
+        return _split(value, ",", json_list=False)  # a key may start with "["
+
+
+def _split(value: object, separator: str, *, json_list: bool = True) -> object:
+    """A list from one environment string; blank items are dropped, anything else passes through."""
+    if not isinstance(value, str):
         return value
+    value = value.strip()
+    if json_list and value.startswith("["):
+        return json.loads(value)
+    return [part.strip() for part in value.split(separator) if part.strip()]
 
 
 @lru_cache(maxsize=1)
