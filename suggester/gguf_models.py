@@ -25,7 +25,7 @@ class EmbeddedModel:
     package: str
     chat: bool
     """True for an instruct model (prompt built with its chat template); False for a base model
-    (the messages become one plain-text prompt, see `base_prompt`)."""
+    (the messages become one plain-text prompt, see `suggester.llama_inputs.base_prompt`)."""
     locate: Callable[[Path], Path]
     """Given the models cache folder, return the path of the .gguf file (writing it there if needed)."""
 

@@ -14,13 +14,11 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
-import json
 import os
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # never fetch the cost map over the network
@@ -44,41 +42,8 @@ from suggester.errors import (
     UnknownModel,
 )
 from suggester.gguf_models import PROVIDER, known_models, model_path, resolve
+from suggester.llama_inputs import base_prompt, grammar_text, message_text
 from suggester.settings import Settings, get_settings
-
-# --- prompts -------------------------------------------------------------------------------------
-
-
-def _text(message: dict) -> str:
-    content = message.get("content") or ""
-    if isinstance(content, list):  # OpenAI content parts: keep the text ones
-        return "".join(part.get("text", "") for part in content if part.get("type") == "text")
-    return str(content)
-
-
-def base_prompt(messages: list[dict]) -> str:
-    """Turn chat messages into one plain-text prompt for a base model.
-
-    The rule, applied to the messages in order (trailing newlines of each text are dropped first):
-
-    - a system message: its text, then a blank line;
-    - a user message: its text, then one newline, so the answer starts on the next line;
-    - an assistant message that is not the last one: its text, then a blank line (an answer ends at a
-      blank line, as in few-shot examples);
-    - an assistant message that is the last one: its text exactly as given, with nothing added. The
-      model continues it, which lets a caller prefill the start of the answer (few-shot *completion*).
-    """
-    parts = []
-    for index, message in enumerate(messages):
-        text, role = _text(message), message.get("role")
-        if role == "assistant" and index == len(messages) - 1:
-            parts.append(text)
-        elif role in ("system", "developer") or role == "assistant":
-            parts.append(text.rstrip("\n") + "\n\n")
-        else:
-            parts.append(text.rstrip("\n") + "\n")
-    return "".join(parts)
-
 
 # --- loading -------------------------------------------------------------------------------------
 
@@ -209,48 +174,6 @@ _SAMPLING_PARAMS = (
 )
 
 
-@lru_cache(maxsize=64)
-def _schema_grammar(schema_json: str) -> str:
-    from llama_cpp.llama_grammar import json_schema_to_gbnf
-
-    try:
-        return json_schema_to_gbnf(schema_json)
-    except Exception as exc:  # the converter raises plain exceptions on unsupported schema features
-        raise InvalidRequest(f"cannot turn this JSON schema into a grammar: {exc}") from exc
-
-
-def grammar_text(params: dict) -> str | None:
-    """The GBNF grammar a request asks for, or None.
-
-    ``grammar`` (a raw GBNF string) is ours; ``response_format`` follows OpenAI: ``json_object``
-    (any JSON object, or one matching ``schema`` if given, as llama.cpp's server accepts) or
-    ``json_schema`` (``{"json_schema": {"schema": {...}}}``).
-    """
-    raw, response_format = params.get("grammar"), params.get("response_format")
-    if raw is not None and response_format not in (None, {"type": "text"}):
-        raise InvalidRequest("pass either grammar or response_format, not both")
-    if raw is not None:
-        return str(raw)
-    if not response_format or response_format.get("type") == "text":
-        return None
-    kind = response_format.get("type")
-    if kind == "json_object":
-        schema = response_format.get("schema")
-        if schema is None:
-            from llama_cpp.llama_grammar import JSON_GBNF
-
-            return JSON_GBNF
-    elif kind == "json_schema":
-        schema = (response_format.get("json_schema") or {}).get("schema")
-        if schema is None:
-            raise InvalidRequest("response_format json_schema needs json_schema.schema")
-    else:
-        raise InvalidRequest(
-            f"unsupported response_format type {kind!r}: use text, json_object or json_schema"
-        )
-    return _schema_grammar(json.dumps(schema, sort_keys=True))
-
-
 def _prompt_tokens(loaded: _Loaded, messages: list[dict]) -> tuple[list[int], list[str]]:
     """Tokens of the prompt and the stop strings the prompt format itself needs."""
     if loaded.chat_formatter is None:
@@ -258,8 +181,8 @@ def _prompt_tokens(loaded: _Loaded, messages: list[dict]) -> tuple[list[int], li
     else:
         prefill = ""
         if messages and messages[-1].get("role") == "assistant":  # continue a prefilled answer
-            prefill, messages = _text(messages[-1]), messages[:-1]
-        chat = [{"role": m.get("role", "user"), "content": _text(m)} for m in messages]
+            prefill, messages = message_text(messages[-1]), messages[:-1]
+        chat = [{"role": m.get("role", "user"), "content": message_text(m)} for m in messages]
         formatted = loaded.chat_formatter(messages=chat)
         text, stop, add_bos = formatted.prompt + prefill, list(formatted.stop), not formatted.added_special
     # Tokenized here so usage and cache accounting count exactly what llama.cpp sees. llama-cpp-python

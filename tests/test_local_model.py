@@ -13,7 +13,7 @@ import threading
 import litellm
 import pytest
 
-from suggester import gguf_models, local_model
+from suggester import gguf_models, llama_inputs, local_model
 from suggester.errors import InvalidRequest, ProviderTimeout, UnknownModel
 
 MODEL = "local/gemma-3-270m"
@@ -34,7 +34,7 @@ def _registered():
 
 
 def test_base_prompt_joins_roles_and_leaves_a_final_assistant_message_open():
-    prompt = local_model.base_prompt(
+    prompt = llama_inputs.base_prompt(
         [
             {"role": "system", "content": "Rules.\n"},
             {"role": "user", "content": "Objective: A"},
@@ -47,22 +47,22 @@ def test_base_prompt_joins_roles_and_leaves_a_final_assistant_message_open():
 
 
 def test_base_prompt_ends_with_a_newline_when_the_user_spoke_last():
-    assert local_model.base_prompt([{"role": "user", "content": "Objective: C"}]) == "Objective: C\n"
+    assert llama_inputs.base_prompt([{"role": "user", "content": "Objective: C"}]) == "Objective: C\n"
 
 
 def test_grammar_text_from_raw_grammar_and_response_formats():
-    assert local_model.grammar_text({"grammar": 'root ::= "a"'}) == 'root ::= "a"'
-    assert local_model.grammar_text({}) is None
-    assert local_model.grammar_text({"response_format": {"type": "text"}}) is None
-    assert "root" in local_model.grammar_text({"response_format": {"type": "json_object"}})
+    assert llama_inputs.grammar_text({"grammar": 'root ::= "a"'}) == 'root ::= "a"'
+    assert llama_inputs.grammar_text({}) is None
+    assert llama_inputs.grammar_text({"response_format": {"type": "text"}}) is None
+    assert "root" in llama_inputs.grammar_text({"response_format": {"type": "json_object"}})
     schema = {"type": "object", "properties": {"kind": {"enum": ["input", "output"]}}, "required": ["kind"]}
-    from_schema = local_model.grammar_text(
+    from_schema = llama_inputs.grammar_text(
         {"response_format": {"type": "json_schema", "json_schema": {"schema": schema}}}
     )
     assert '\\"input\\"' in from_schema and '\\"output\\"' in from_schema
     # llama.cpp's server spelling: json_object with a schema
     assert (
-        local_model.grammar_text({"response_format": {"type": "json_object", "schema": schema}})
+        llama_inputs.grammar_text({"response_format": {"type": "json_object", "schema": schema}})
         == from_schema
     )
 
@@ -77,7 +77,7 @@ def test_grammar_text_from_raw_grammar_and_response_formats():
 )
 def test_grammar_text_rejects_unclear_requests(params):
     with pytest.raises(InvalidRequest):
-        local_model.grammar_text(params)
+        llama_inputs.grammar_text(params)
 
 
 def test_unknown_model_names_the_known_ones():
@@ -168,7 +168,7 @@ def test_same_prefix_reuses_the_kv_cache():
     ]
     response = litellm.completion(model=MODEL, messages=other_tail, max_tokens=2, temperature=0)
     cached = response.usage.prompt_tokens_details.cached_tokens
-    shared = len(local_model.base_prompt(FEW_SHOT[:-1]))  # characters, a loose upper bound on tokens
+    shared = len(llama_inputs.base_prompt(FEW_SHOT[:-1]))  # characters, a loose upper bound on tokens
     assert 20 < cached < response.usage.prompt_tokens
     assert cached < shared
 
