@@ -155,9 +155,13 @@ class Page:
         link.click()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            done = [p for p in folder.iterdir() if not p.name.endswith(".crdownload")]
-            if done:
-                return done[0]
+            files = list(folder.iterdir())
+            # Chrome reserves the final name with an empty file while the .crdownload part is written,
+            # so a download is done only when no part file is left and the saved file has content.
+            if files and not any(p.name.endswith(".crdownload") for p in files):
+                saved = [p for p in files if p.stat().st_size > 0]
+                if saved:
+                    return saved[0]
             time.sleep(0.1)
         raise AssertionError(f"nothing downloaded into {folder}")
 
