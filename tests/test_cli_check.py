@@ -126,6 +126,30 @@ def test_fix_prints_before_and_after_with_remaining_findings(monkeypatch):
     assert payload["fixes"][0]["after"]["target"] == 90 and payload["reports"][0]["errors"] == 1
 
 
+def test_fix_uses_the_model_named_on_the_command_line(monkeypatch):
+    import suggester.repair
+
+    models = []
+
+    def fake_fix_set(okr, findings, *, context=None, settings=None):
+        models.append(settings.model)
+        return []
+
+    monkeypatch.setattr(suggester.repair, "fix_set", fake_fix_set)
+    monkeypatch.setenv("OKR_MODEL", "openai/from-the-environment")
+    run(str(DATA / "team_okrs.md"), "--fix", "--model", "anthropic/claude-3-5-haiku-20241022")
+    run(str(DATA / "team_okrs.md"), "--fix")
+    assert models == ["anthropic/claude-3-5-haiku-20241022", "openai/from-the-environment"]
+
+
+def test_model_without_fix_is_refused_and_an_unknown_model_is_one_line():
+    result = run(str(DATA / "team_okrs.md"), "--model", "openai/gpt-4o-mini")
+    assert result.exit_code == 2 and "--model only applies with --fix" in result.output
+    result = run(str(DATA / "team_okrs.md"), "--fix", "--model", "nosuchprovider/x")
+    assert result.exit_code == 2 and "--fix: unknown model 'nosuchprovider/x'" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_fix_reports_model_failures_cleanly(monkeypatch):
     import suggester.repair
     from suggester.errors import MissingCredentials

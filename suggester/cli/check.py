@@ -26,9 +26,11 @@ _SYMBOL = {"error": "✗", "warning": "!", "info": "i"}
 @click.option("--fix", is_flag=True,
               help="Rewrite flagged KRs with the model (the repair prompt) and print before -> after; "
                    "the file is not changed.")
+@click.option("--model", "-m", default=None,
+              help="With --fix: the litellm model string that rewrites (default: OKR_MODEL or local/gemma-3-270m).")
 def check(
     files: tuple[Path, ...], output_format: str, list_rules: bool, profile: Path | None, context: str | None,
-    fix: bool,
+    fix: bool, model: str | None,
 ) -> None:
     """Lint OKR files (YAML, JSON, Markdown, plain text) against the rule catalogue.
 
@@ -42,6 +44,7 @@ def check(
       okr check team/*.yaml --format json
       okr check okrs.md --profile okr-rules.yaml
       okr check okrs.md --fix
+      okr check okrs.md --fix --model openai/gpt-4o-mini
       okr check --rules
     """
     from suggester.errors import SuggesterError
@@ -49,6 +52,8 @@ def check(
     if list_rules:
         _print_rules(output_format)
         return
+    if model is not None and not fix:
+        fail("--model only applies with --fix (plain checking uses no model)", EXIT_BAD_INPUT)
     if not files:
         fail("no file given; try `okr check okrs.md` (or `okr check --help`)", EXIT_BAD_INPUT)
     from suggester.checking import check as check_text
@@ -72,7 +77,7 @@ def check(
     fixes = []
     if fix:
         try:
-            fixes = _repair(reports)
+            fixes = _repair(reports, model)
         except SuggesterError as exc:
             fail(f"--fix: {exc.message}", EXIT_BAD_INPUT)
 
@@ -89,11 +94,16 @@ def check(
     sys.exit(EXIT_FINDINGS if any(report.errors for report in reports) else EXIT_OK)
 
 
-def _repair(reports) -> list[tuple]:
+def _repair(reports, model: str | None) -> list[tuple]:
     """Send each set's flagged KRs through the repair prompt; returns (source, set, Fix) triples."""
     from suggester.cli.output import spinner
     from suggester.models import Severity
     from suggester.repair import fix_set
+    from suggester.settings import get_settings
+
+    settings = get_settings()
+    if model:
+        settings = settings.model_copy(update={"model": model})
 
     flagged = [
         (report.source, checked) for report in reports for checked in report.sets
@@ -102,7 +112,7 @@ def _repair(reports) -> list[tuple]:
     results = []
     for number, (source, checked) in enumerate(flagged, start=1):
         with spinner(f"Repairing flagged KRs of objective {number}/{len(flagged)}: {checked.okr.objective[:50]}"):
-            for item in fix_set(checked.okr, checked.findings, context=checked.context):
+            for item in fix_set(checked.okr, checked.findings, context=checked.context, settings=settings):
                 results.append((source, checked, item))
     return results
 
