@@ -62,10 +62,14 @@ class RateLimited(ProviderError):
 
 
 class DraftFailed(SuggesterError):
-    """The model never produced a usable set; carries the attempts and the last output."""
+    """The model never produced a usable set; carries the attempts, the last output and the usage spent."""
 
     title = "Draft failed"
     status = 502
+
+    def __init__(self, message: str, *, usage: object = None, **context: object) -> None:
+        super().__init__(message, **context)
+        self.usage = usage  # a models.Usage; kept off `context`, which problem+json bodies expose
 
 
 class CorpusError(SuggesterError):

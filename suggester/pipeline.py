@@ -276,11 +276,6 @@ async def asuggest(
         if new_krs and (not krs or set_score(new_krs, new_findings, request.count) <= set_score(krs, findings, request.count)):
             krs, findings = new_krs, new_findings
 
-    if not krs:
-        raise DraftFailed(
-            f"the model returned no usable key results after {len(books.completions)} attempt(s)",
-            attempts=len(books.completions), last_output=books.completions[-1].text[:2000] if books.completions else "",
-        )
     usage = Usage(
         model=model,
         prompt_tokens=sum(c.prompt_tokens for c in books.completions),
@@ -290,6 +285,11 @@ async def asuggest(
         attempts=len(books.completions),
         timings_ms={k: round(v, 2) for k, v in books.timings_ms.items()},
     )
+    if not krs:
+        raise DraftFailed(
+            f"the model returned no usable key results after {len(books.completions)} attempt(s)", usage=usage,
+            attempts=len(books.completions), last_output=books.completions[-1].text[:2000] if books.completions else "",
+        )
     return Suggestion(
         objective=request.objective,
         team_type=team,

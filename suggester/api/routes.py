@@ -19,7 +19,7 @@ from suggester.api.problems import NotReady, RequestTimedOut, problem_responses
 from suggester.api.schemas import CheckRequest, TeamType, TeamTypes
 from suggester.api.service import Service
 from suggester.checking import CheckReport
-from suggester.errors import UnknownModel
+from suggester.errors import DraftFailed, UnknownModel
 from suggester.models import Suggestion, SuggestionRequest
 from suggester.teams import ALIASES, RELATED, TEAM_TYPES
 
@@ -74,6 +74,10 @@ async def create_suggestion(
             async with asyncio.timeout(settings.request_timeout_s):
                 await service.resources.wait_ready()
                 suggestion = await suggest(body, settings=settings)
+        except DraftFailed as failed:
+            if failed.usage is not None:  # the tokens were spent all the same
+                service.metrics.observe_usage(failed.usage)
+            raise
         except TimeoutError:
             if not service.resources.ready:
                 raise NotReady(

@@ -141,3 +141,10 @@ def test_model_output_with_no_usable_line_is_502(start_server):
         problem = assert_problem(http.post("/v1/suggestions", json=SUGGESTION_BODY), 502)
     assert problem["type"].endswith("draft-failed")
     assert problem["attempts"] == 2
+    assert "usage" not in problem
+    with server.client() as http:
+        metrics = http.get("/metrics").text
+    # A failed draft spent its tokens all the same: both attempts are counted.
+    assert 'okr_llm_calls_total{model="openai/gpt-4o-mini"} 2.0' in metrics
+    assert 'okr_llm_tokens_total{direction="completion",model="openai/gpt-4o-mini"}' in metrics
+    assert 'okr_llm_tokens_total{direction="completion",model="openai/gpt-4o-mini"} 0.0' not in metrics
