@@ -83,9 +83,14 @@ class Page:
         return self
 
     def wait(self, condition, timeout: float = 120, message: str = ""):
+        from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
         from selenium.webdriver.support.ui import WebDriverWait
 
-        return WebDriverWait(self.driver, timeout, poll_frequency=0.2).until(lambda _: condition(), message)
+        # The page re-renders a card when its answer lands: an element found a moment ago may be gone.
+        ignored = (NoSuchElementException, StaleElementReferenceException)
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.2, ignored_exceptions=ignored).until(
+            lambda _: condition(), message
+        )
 
     def find(self, css: str):
         from selenium.webdriver.common.by import By

@@ -257,11 +257,17 @@ def test_labels_contrast_and_width(page, width):
 
 
 def test_progress_while_drafting_and_cancel_keeps_the_form(page):
-    # Hold the page's suggestion request for a few seconds, as a slow model would.
+    # Hold the page's suggestion request as a slow model would, long enough for a busy CI machine to
+    # show progress and click Cancel first. Like a real fetch, the held one gives up when it is aborted.
     page.driver.execute_script(
         "const answer = window.fetch;"
-        "window.fetch = (url, init) => String(url).endsWith('v1/suggestions')"
-        "  ? new Promise((resolve) => setTimeout(resolve, 4000)).then(() => answer(url, init)) : answer(url, init);"
+        "window.fetch = (url, init) => !String(url).endsWith('v1/suggestions') ? answer(url, init)"
+        "  : new Promise((resolve, reject) => {"
+        "      const timer = setTimeout(resolve, 30000);"
+        "      init.signal.addEventListener('abort', () => {"
+        "        clearTimeout(timer); reject(new DOMException('The user aborted a request.', 'AbortError'));"
+        "      });"
+        "    }).then(() => answer(url, init));"
     )
     page.fill_draft()
     page.submit_draft()
