@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before litellm: no cost-map download
 import litellm
 
-from suggester import gguf_models, local_model, prompting
+from suggester import gguf_models, local_model, local_provider, prompting
 from suggester.corpus import load_corpus
 from suggester.errors import UnknownModel
 from suggester.parsing import line_from_key_result, parse_lines
@@ -302,7 +302,7 @@ def main() -> None:
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
         f"model threads: {get_settings().local_n_threads or 'all cores'} (OKR_LOCAL_N_THREADS)"
     )
-    local_model.register()
+    local_provider.register()
     for name in list(args.models):
         started = time.perf_counter()
         try:

@@ -66,9 +66,9 @@ def prepare_model(model: str, settings: Settings) -> None:
     litellm = _litellm()
     local_fallbacks = [m for m in settings.fallback_models if m.startswith(LOCAL_PREFIX)]
     if model.startswith(LOCAL_PREFIX) or local_fallbacks:
-        from suggester import gguf_models, local_model
+        from suggester import gguf_models, local_provider
 
-        local_model.register(settings)
+        local_provider.register(settings)
         for name in [model, *local_fallbacks] if model.startswith(LOCAL_PREFIX) else local_fallbacks:
             gguf_models.resolve(name.removeprefix(LOCAL_PREFIX))  # raises UnknownModel
     if model.startswith(LOCAL_PREFIX) or settings.mock_response is not None:

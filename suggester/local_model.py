@@ -1,47 +1,33 @@
-"""The embedded local model: a small GGUF model from PyPI, run in-process by llama.cpp and served to
-litellm as the custom provider ``local``, so it is called like any other model::
+"""The embedded local model: a small GGUF model from PyPI, run in-process by llama.cpp. Loading, the
+one-generation-at-a-time lock, generation and streaming live here; `local_provider` serves them to
+litellm as the custom provider ``local``.
 
-    from suggester import local_model
-    local_model.register()
-    litellm.completion(model="local/gemma-3-270m", messages=[...], max_tokens=64)
-
-This module imports litellm at the top: import it only on the paths that call a model
+This module imports litellm's types at the top: import it only on the paths that call a model
 (`okr --help` and `okr check` never do). llama_cpp is imported when a model is first loaded.
 """
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import contextlib
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # never fetch the cost map over the network
 
-import litellm
-from litellm import CustomLLM
-from litellm.types.utils import (
-    Choices,
-    GenericStreamingChunk,
-    Message,
-    ModelResponse,
-    PromptTokensDetailsWrapper,
-    Usage,
-)
+from litellm.types.utils import GenericStreamingChunk
 
 from suggester.errors import (
     InputTooLong,
     InvalidRequest,
     ProviderError,
     ProviderTimeout,
-    UnknownModel,
 )
-from suggester.gguf_models import PROVIDER, known_models, model_path, resolve
+from suggester.gguf_models import PROVIDER, model_path, resolve
 from suggester.llama_inputs import base_prompt, grammar_text, message_text
 from suggester.settings import Settings, get_settings
 
@@ -60,7 +46,13 @@ _load_lock = threading.Lock()
 _registered_settings: Settings | None = None
 
 
-def _settings() -> Settings:
+def use_settings(settings: Settings) -> None:
+    """Where the model files live, the context size and the threads, for models loaded from now on."""
+    global _registered_settings
+    _registered_settings = settings
+
+
+def current_settings() -> Settings:
     return _registered_settings or get_settings()
 
 
@@ -77,7 +69,7 @@ def _load(model: str) -> _Loaded:
         if spec.name not in _loaded:
             from llama_cpp import Llama
 
-            settings = _settings()
+            settings = current_settings()
             path = model_path(spec.name, settings)
             # One thread count for prompt evaluation and generation. llama.cpp's threads spin-wait on each
             # other, so on a busy machine fewer threads can be much faster (see OKR_LOCAL_N_THREADS).
@@ -197,7 +189,7 @@ def _llama_kwargs(params: dict, format_stop: list[str]) -> dict[str, Any]:
     stop = params.get("stop") or []
     kwargs["stop"] = format_stop + ([stop] if isinstance(stop, str) else list(stop))
     max_tokens = params.get("max_tokens") or params.get("max_completion_tokens")
-    kwargs["max_tokens"] = int(max_tokens or _settings().max_tokens)
+    kwargs["max_tokens"] = int(max_tokens or current_settings().max_tokens)
     grammar = grammar_text(params)
     if grammar is not None:
         from llama_cpp.llama_grammar import LlamaGrammar
@@ -244,7 +236,7 @@ def _exclusive(loaded: _Loaded, model: str, timeout: Any) -> Iterator[None]:
 
 
 @dataclass
-class _Generated:
+class Generated:
     texts: list[str]
     finish_reasons: list[str]
     prompt_tokens: int
@@ -253,7 +245,7 @@ class _Generated:
     timings_ms: dict[str, float]
 
 
-def generate(model: str, messages: list[dict], optional_params: dict, timeout: Any = None) -> _Generated:
+def generate(model: str, messages: list[dict], optional_params: dict, timeout: Any = None) -> Generated:
     """Run one request on the embedded model (``n`` samples in a row, reusing the prompt's KV cache).
 
     Raises:
@@ -279,7 +271,7 @@ def generate(model: str, messages: list[dict], optional_params: dict, timeout: A
             if index == 0:
                 evaluated = _perf(loaded.llama).n_p_eval
         perf = _perf(loaded.llama)
-    return _Generated(
+    return Generated(
         texts,
         reasons,
         prompt_tokens=len(tokens),
@@ -324,146 +316,3 @@ def _chunk(text: str, finish_reason: str = "", usage: dict | None = None) -> Gen
         index=0,
         tool_use=None,
     )
-
-
-# --- the litellm provider ------------------------------------------------------------------------
-
-
-class LocalLLM(CustomLLM):
-    """litellm custom provider for the embedded models; litellm passes the model name without ``local/``."""
-
-    def completion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> ModelResponse:
-        with _litellm_errors(model):
-            generated = generate(model, messages, kwargs["optional_params"], kwargs.get("timeout"))
-        return _fill(kwargs["model_response"], model, generated)
-
-    async def acompletion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> ModelResponse:
-        # Generation runs in a worker thread so the event loop keeps serving other requests meanwhile.
-        with _litellm_errors(model):
-            generated = await asyncio.to_thread(
-                generate, model, messages, kwargs["optional_params"], kwargs.get("timeout")
-            )
-        return _fill(kwargs["model_response"], model, generated)
-
-    def streaming(
-        self, model: str, messages: list, *args: Any, **kwargs: Any
-    ) -> Iterator[GenericStreamingChunk]:
-        with _litellm_errors(model):
-            yield from stream(model, messages, kwargs["optional_params"], kwargs.get("timeout"))
-
-    async def astreaming(
-        self, model: str, messages: list, *args: Any, **kwargs: Any
-    ) -> AsyncIterator[GenericStreamingChunk]:
-        with _litellm_errors(model):
-            async for chunk in _in_thread(
-                stream(model, messages, kwargs["optional_params"], kwargs.get("timeout"))
-            ):
-                yield chunk
-
-
-@contextlib.contextmanager
-def _litellm_errors(model: str) -> Iterator[None]:
-    """Raise litellm's own exception kinds from the provider: litellm passes those on unchanged (ours it
-    wraps as a connection error), so callers, retries and Router fallbacks see a timeout as a timeout."""
-    where = {"model": f"{PROVIDER}/{model}", "llm_provider": PROVIDER}
-    try:
-        yield
-    except UnknownModel as exc:
-        raise litellm.NotFoundError(message=exc.message, **where) from exc
-    except InputTooLong as exc:
-        raise litellm.ContextWindowExceededError(message=exc.message, **where) from exc
-    except InvalidRequest as exc:
-        raise litellm.BadRequestError(message=exc.message, **where) from exc
-    except ProviderTimeout as exc:
-        raise litellm.Timeout(message=exc.message, **where) from exc
-    except ProviderError as exc:
-        raise litellm.InternalServerError(message=exc.message, **where) from exc
-
-
-def _fill(response: ModelResponse, model: str, generated: _Generated) -> ModelResponse:
-    response.model = f"{PROVIDER}/{model}"
-    response.created = int(time.time())
-    response.choices = [
-        Choices(index=i, finish_reason=reason, message=Message(role="assistant", content=text))
-        for i, (text, reason) in enumerate(zip(generated.texts, generated.finish_reasons))
-    ]
-    response.usage = Usage(
-        prompt_tokens=generated.prompt_tokens,
-        completion_tokens=generated.completion_tokens,
-        total_tokens=generated.prompt_tokens + generated.completion_tokens,
-        prompt_tokens_details=PromptTokensDetailsWrapper(cached_tokens=generated.cached_tokens),
-    )
-    response._hidden_params["local_timings_ms"] = generated.timings_ms
-    return response
-
-
-async def _in_thread(chunks: Iterator[GenericStreamingChunk]) -> AsyncIterator[GenericStreamingChunk]:
-    """Drive a blocking chunk iterator in a worker thread and hand its chunks to the event loop."""
-    loop, queue, stopped = asyncio.get_running_loop(), asyncio.Queue(), threading.Event()
-    done = object()
-
-    def put(item: object) -> None:
-        with contextlib.suppress(RuntimeError):  # the loop closed while we were generating
-            loop.call_soon_threadsafe(queue.put_nowait, item)
-
-    def produce() -> None:
-        try:
-            with contextlib.closing(chunks):  # releases the model lock when the consumer goes away
-                for chunk in chunks:
-                    if stopped.is_set():
-                        break
-                    put(chunk)
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which re-raises it
-            put(exc)
-        finally:
-            put(done)
-
-    threading.Thread(target=produce, name="local-model-stream", daemon=True).start()
-    try:
-        while (item := await queue.get()) is not done:
-            if isinstance(item, BaseException):
-                raise item
-            yield item  # type: ignore[misc]
-    finally:
-        stopped.set()
-
-
-_handler = LocalLLM()
-_register_lock = threading.Lock()
-
-
-def register(settings: Settings | None = None) -> None:
-    """Make ``local/<name>`` models callable through litellm. Safe to call any number of times.
-
-    Args:
-        settings: where the model cache lives and the context size; defaults to `get_settings()`.
-    """
-    global _registered_settings
-    with _register_lock:
-        if settings is not None:
-            _registered_settings = settings
-        if not any(item.get("provider") == PROVIDER for item in litellm.custom_provider_map):
-            litellm.custom_provider_map = [
-                *litellm.custom_provider_map,
-                {"provider": PROVIDER, "custom_handler": _handler},
-            ]
-        # litellm adds custom providers to its provider list only when a call starts; do it now so
-        # lookups made before the first call (get_llm_provider, supports_response_schema) know "local".
-        litellm.utils.custom_llm_setup()
-        n_ctx = _settings().local_n_ctx
-        litellm.register_model(
-            {
-                name: {
-                    "litellm_provider": PROVIDER,
-                    "mode": "chat",
-                    "max_input_tokens": n_ctx,
-                    "max_tokens": n_ctx,
-                    "input_cost_per_token": 0.0,
-                    "output_cost_per_token": 0.0,
-                    "cache_read_input_token_cost": 0.0,
-                    "cache_creation_input_token_cost": 0.0,
-                    "supports_response_schema": True,
-                }
-                for name in known_models()
-            }
-        )

@@ -13,7 +13,7 @@ import threading
 import litellm
 import pytest
 
-from suggester import gguf_models, llama_inputs, local_model
+from suggester import gguf_models, llama_inputs, local_model, local_provider
 from suggester.errors import InvalidRequest, ProviderTimeout, UnknownModel
 
 MODEL = "local/gemma-3-270m"
@@ -27,7 +27,7 @@ FEW_SHOT = [
 
 @pytest.fixture(scope="module", autouse=True)
 def _registered():
-    local_model.register()
+    local_provider.register()
 
 
 # --- no model needed -----------------------------------------------------------------------------
@@ -88,11 +88,11 @@ def test_unknown_model_names_the_known_ones():
 
 
 def test_register_is_idempotent_and_known_to_litellm():
-    local_model.register()
-    local_model.register()
+    local_provider.register()
+    local_provider.register()
     entries = [item for item in litellm.custom_provider_map if item["provider"] == "local"]
     assert len(entries) == 1
-    assert isinstance(entries[0]["custom_handler"], local_model.LocalLLM)
+    assert isinstance(entries[0]["custom_handler"], local_provider.LocalLLM)
     assert litellm.get_llm_provider(MODEL)[1] == "local"
     assert litellm.supports_response_schema(model=MODEL)
 
