@@ -168,6 +168,42 @@ def test_regenerate_says_so_when_the_model_offers_nothing_new(page):
     assert kr["text"] in page.card(kr["id"]).text
 
 
+def test_regenerate_replaces_one_kr_keeps_its_link_and_rechecks_the_set(page):
+    suggestion = page.draft()
+    old = next(kr for kr in suggestion["key_results"] if kr["kind"] == "input" and kr["drives"])
+    new_text = "Hold 30 discovery calls with French prospects by 2027-03-31"
+    # The mocked model answers every seed alike. Give the page's second draft a new input KR, as another
+    # seed of a real model would; everything after the answer (pick, link, re-check, render) is the page's.
+    page.driver.execute_script(
+        "const answer = window.fetch;"
+        "window.fetch = async (url, init) => {"
+        "  const response = await answer(url, init);"
+        "  if (!String(url).endsWith('v1/suggestions')) return response;"
+        "  const body = await response.json();"
+        "  for (const kr of body.key_results) if (kr.kind === 'input') {"
+        "    kr.text = arguments[0]; kr.metric = 'discovery calls with French prospects'; kr.drives = ['kr9'];"
+        "  }"
+        "  return new Response(JSON.stringify(body), {status: response.status, headers: response.headers});"
+        "};",
+        new_text,
+    )
+    page.card(old["id"]).find_element("css selector", "button.regenerate").click()
+    page.wait(lambda: "Checked:" in page.card(old["id"]).text, timeout=60)
+
+    assert len(page.answers("v1/suggestions")) == 2
+    sent = page.answers("v1/check")[-1]["request"]["okr"]["key_results"]
+    # The new KR takes the old one's place and id, and keeps the old link (not the draft's 'kr9').
+    assert [kr["id"] for kr in sent] == [kr["id"] for kr in suggestion["key_results"]]
+    replaced = next(kr for kr in sent if kr["id"] == old["id"])
+    assert (replaced["kind"], replaced["text"], replaced["drives"]) == ("input", new_text, old["drives"])
+    for before, after in zip(suggestion["key_results"], sent):
+        if before["id"] != old["id"]:
+            assert (after["kind"], after["text"], after["drives"]) == (before["kind"], before["text"], before["drives"])
+    card = page.card(old["id"]).text
+    assert new_text in card and old["text"] not in card
+    assert f"{old['id']} drives {old['drives'][0]}" in page.text("#drives-list")
+
+
 def test_check_tab_shows_the_findings_of_pasted_okrs(page, service):
     from selenium.webdriver.common.keys import Keys
 
