@@ -21,6 +21,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # never fetch the
 
 from litellm.types.utils import GenericStreamingChunk
 
+from suggester import cancellation
 from suggester.errors import (
     InputTooLong,
     InvalidRequest,
@@ -218,10 +219,34 @@ def _seconds(timeout: Any) -> float:
     return float(read) if read else -1  # -1: wait as long as it takes
 
 
+def _acquire(lock: threading.Lock, timeout_s: float, abandoned: threading.Event | None) -> bool:
+    """Wait for the lock at most `timeout_s` (-1: no limit), and no longer once the caller has gone."""
+    if abandoned is None:
+        return lock.acquire(timeout=timeout_s)
+    deadline = None if timeout_s < 0 else time.monotonic() + timeout_s
+    while not abandoned.is_set():
+        wait = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
+        if wait <= 0:
+            return False
+        if lock.acquire(timeout=wait):
+            return True
+    raise ProviderError("the request was abandoned while it waited for the model")
+
+
+def _stop_when_abandoned(kwargs: dict[str, Any]) -> threading.Event | None:
+    """Make llama.cpp stop at the next token once the draft this generation serves has ended."""
+    abandoned = cancellation.current()
+    if abandoned is not None:
+        import llama_cpp
+
+        kwargs["stopping_criteria"] = llama_cpp.StoppingCriteriaList([lambda _ids, _logits: abandoned.is_set()])
+    return abandoned
+
+
 @contextlib.contextmanager
-def _exclusive(loaded: _Loaded, model: str, timeout: Any) -> Iterator[None]:
+def _exclusive(loaded: _Loaded, model: str, timeout: Any, abandoned: threading.Event | None) -> Iterator[None]:
     """Hold the model for one request, after waiting at most `timeout` for the request before it."""
-    if not loaded.lock.acquire(timeout=_seconds(timeout)):
+    if not _acquire(loaded.lock, _seconds(timeout), abandoned):
         raise ProviderTimeout(
             f"{PROVIDER}/{model} stayed busy with other requests for {timeout} s", model=model
         )
@@ -255,10 +280,11 @@ def generate(model: str, messages: list[dict], optional_params: dict, timeout: A
     import llama_cpp
 
     loaded, tokens, kwargs = _request(model, messages, optional_params)
+    abandoned = _stop_when_abandoned(kwargs)
     n = int(optional_params.get("n") or 1)
     texts, reasons, completion_tokens, evaluated = [], [], 0, 0
     started = time.perf_counter()
-    with _exclusive(loaded, model, timeout):
+    with _exclusive(loaded, model, timeout, abandoned):
         llama_cpp.llama_perf_context_reset(loaded.llama.ctx)
         for index in range(n):
             if index and kwargs.get("seed") is not None:
@@ -292,8 +318,9 @@ def stream(
     if int(optional_params.get("n") or 1) != 1:
         raise InvalidRequest("the local provider streams one choice only (n=1)")
     loaded, tokens, kwargs = _request(model, messages, optional_params)
+    abandoned = _stop_when_abandoned(kwargs)
     text, finish_reason = [], "stop"
-    with _exclusive(loaded, model, timeout):
+    with _exclusive(loaded, model, timeout, abandoned):
         for chunk in loaded.llama.create_completion(tokens, stream=True, **kwargs):
             choice = chunk["choices"][0]
             if choice["text"]:

@@ -5,10 +5,11 @@ Anything loaded from disk (corpus entries, OKR files, eval cases) is strict (`ex
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 
 class Kind(str, Enum):
@@ -58,7 +59,7 @@ class KeyResult(Strict):
         description="input (a lever the team controls), output (an outcome), or initiative (a project).",
         examples=["output"],
     )
-    kind_inferred: bool = Field(
+    kind_inferred: StrictBool = Field(
         default=False, description="True when the kind was guessed from the wording rather than given.", examples=[False]
     )
     text: str = Field(
@@ -70,7 +71,7 @@ class KeyResult(Strict):
         default=None, description="Starting value. Null when unknown: it is never invented.", examples=[1200000]
     )
     target: float | None = Field(default=None, description="Value to reach by the due date.", examples=[1800000])
-    relative: bool = Field(
+    relative: StrictBool = Field(
         default=False,
         description="True when `target` is a change relative to an unknown baseline, in percent "
         "(\"grow bookings by 25% over the baseline\").",
@@ -162,18 +163,24 @@ class Finding(BaseModel):
 
 ObjectiveText = Annotated[str, Field(min_length=1)]
 
+# "Not blank", one definition for the schema and the validator: a character that neither JSON Schema's
+# (ECMA-262) `\s` nor Python's `str.isspace` counts as white space. A bare `\S` lets "\x1d" through the
+# schema that Python's strip() then empties.
+_VISIBLE = r"[^\t\n\x0b\x0c\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+_VISIBLE_CHAR = re.compile(_VISIBLE)
+
 
 class SuggestionRequest(Strict):
     """What a manager asks for."""
 
     objective: str = Field(
         min_length=1,
-        json_schema_extra={"pattern": r"\S"},  # not blank, in the schema too (the validator says it in words)
+        json_schema_extra={"pattern": _VISIBLE},  # not blank, in the schema too (the validator says it in words)
         description="The objective to draft key results for.",
         examples=["Grow our global business via expansion in the EU"],
     )
     team_type: str = Field(
-        min_length=1, json_schema_extra={"pattern": r"\S"}, description="Team type; unknown types still work.",
+        min_length=1, json_schema_extra={"pattern": _VISIBLE}, description="Team type; unknown types still work.",
         examples=["sales"],
     )
     context: str | None = Field(
@@ -193,10 +200,9 @@ class SuggestionRequest(Strict):
     @field_validator("objective", "team_type")
     @classmethod
     def _not_blank(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
+        if not _VISIBLE_CHAR.search(value):
             raise ValueError("must not be blank")
-        return value
+        return value.strip()
 
     @field_validator("count", "seed", mode="before")
     @classmethod

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from suggester import llm, prompting
+from suggester import cancellation, llm, prompting
 from suggester.assembly import Candidate, assemble, link_inputs
 from suggester.compose import Neighbor, compose
 from suggester.errors import DraftFailed, InputTooLong, InvalidRequest
@@ -172,11 +172,15 @@ async def asuggest(
         SuggesterError: InvalidRequest/InputTooLong, UnknownModel, MissingCredentials, ProviderError
         (and its timeout / rate-limit kinds), or DraftFailed when no usable set came back.
     """
+    with cancellation.scope():  # a cancelled draft also stops the generation it leaves running
+        return await _draft(request, settings, VARIANTS[variant] if isinstance(variant, str) else variant)
+
+
+async def _draft(request: SuggestionRequest, settings: Settings | None, variant: Variant) -> Suggestion:
     from suggester.retrieval import get_retriever, query_text
     from suggester.validation import profile_at, validate
 
     settings = settings or get_settings()
-    variant = VARIANTS[variant] if isinstance(variant, str) else variant
     _check_request(request, settings)
     profile = profile_at(settings.rule_profile)
     model = request.model or settings.model

@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 
 import litellm
 import pytest
 
-from suggester import gguf_models, llama_inputs, local_model, local_provider
-from suggester.errors import InvalidRequest, ProviderTimeout, UnknownModel
+from suggester import cancellation, gguf_models, llama_inputs, local_model, local_provider
+from suggester.errors import InvalidRequest, ProviderError, ProviderTimeout, UnknownModel
 
 MODEL = "local/gemma-3-270m"
 FEW_SHOT = [
@@ -255,3 +256,66 @@ def test_a_busy_model_times_out_instead_of_waiting_forever():
             local_model.generate(MODEL, FEW_SHOT, {"max_tokens": 2}, timeout=0.05)
         with pytest.raises(litellm.Timeout):
             litellm.completion(model=MODEL, messages=FEW_SHOT, max_tokens=2, timeout=0.05, num_retries=0)
+
+
+@pytest.mark.slow
+def test_an_abandoned_draft_stops_its_generation_at_the_next_token():
+    params = {"max_tokens": 40, "temperature": 0}
+    full = local_model.generate(MODEL, FEW_SHOT, params)
+    assert full.completion_tokens > 3  # what the same request makes when nobody gives up on it
+    llama = local_model._load(MODEL).llama
+    start = llama.create_completion
+
+    def caller_leaves_as_generation_starts(*args, **kwargs):
+        abandoned.set()
+        return start(*args, **kwargs)
+
+    with cancellation.scope() as abandoned:
+        llama.create_completion = caller_leaves_as_generation_starts
+        try:
+            cut = local_model.generate(MODEL, FEW_SHOT, params)
+        finally:
+            del llama.create_completion  # the instance attribute; the class's method shows again
+    assert cut.completion_tokens <= 1
+
+
+@pytest.mark.slow
+def test_an_abandoned_draft_stops_waiting_for_a_busy_model():
+    loaded = local_model._load(MODEL)
+    outcome: list[BaseException | None] = []
+
+    def waiting_request(abandoned_box):
+        with cancellation.scope() as abandoned:
+            abandoned_box.append(abandoned)
+            try:
+                local_model.generate(MODEL, FEW_SHOT, {"max_tokens": 2})  # no timeout: it would wait forever
+                outcome.append(None)
+            except ProviderError as exc:
+                outcome.append(exc)
+
+    box: list[threading.Event] = []
+    with loaded.lock:  # another request is generating
+        waiter = threading.Thread(target=waiting_request, args=(box,), daemon=True)
+        waiter.start()
+        while not box:
+            time.sleep(0.01)
+        box[0].set()
+        waiter.join(timeout=10)
+    assert not waiter.is_alive(), "the abandoned request kept waiting for the model"
+    assert isinstance(outcome[0], ProviderError) and "abandoned" in outcome[0].message
+
+
+@pytest.mark.slow
+async def test_the_abandon_signal_reaches_the_generation_thread_through_litellm(monkeypatch):
+    """As the pipeline calls the model: litellm, then a worker thread, still see the draft's scope."""
+    seen: list[threading.Event | None] = []
+    original = local_model._stop_when_abandoned
+
+    def spy(kwargs):
+        seen.append(cancellation.current())
+        return original(kwargs)
+
+    monkeypatch.setattr(local_model, "_stop_when_abandoned", spy)
+    with cancellation.scope() as abandoned:
+        await litellm.acompletion(model=MODEL, messages=FEW_SHOT, max_tokens=2, temperature=0)
+    assert seen == [abandoned]

@@ -51,6 +51,14 @@ class RequestTimedOut(SuggesterError):
     status = 504
 
 
+class ClientClosedRequest(SuggesterError):
+    """The client went away before its suggestion was ready. Nobody reads this answer; it is there for
+    the access log and the metrics (499 is nginx's status for it)."""
+
+    title = "Client closed request"
+    status = 499
+
+
 class BodyTooLarge(InputTooLong):
     title = "Request body too large"
 

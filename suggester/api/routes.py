@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Request
 
 from suggester.api.auth import require_api_key
 from suggester.api.limits import check_length
-from suggester.api.problems import NotReady, RequestTimedOut, problem_responses
+from suggester.api.problems import ClientClosedRequest, NotReady, RequestTimedOut, problem_responses
 from suggester.api.schemas import CheckRequest, TeamType, TeamTypes
 from suggester.api.service import Service
 from suggester.checking import CheckReport
@@ -41,12 +41,30 @@ def service_of(request: Request) -> Service:
     return request.app.state.okr
 
 
+async def _while_connected(request: Request, work: Awaitable[Suggestion]) -> Suggestion:
+    """Await the draft, and cancel it if the client disconnects meanwhile: its answer would go nowhere,
+    and the model it holds is better spent on the next request."""
+    task = asyncio.ensure_future(work)
+    try:
+        while not (await asyncio.wait({task}, timeout=_DISCONNECT_POLL_S))[0]:
+            if await request.is_disconnected():
+                log.info("client disconnected; suggestion cancelled")
+                raise ClientClosedRequest("The client closed the connection before the suggestion was ready.")
+        return task.result()
+    finally:
+        task.cancel()  # on a disconnect or the deadline; a no-op once the task is done
+
+
+_DISCONNECT_POLL_S = 0.25
+
+
 @router.post(
     "/suggestions",
     response_model=Suggestion,
     responses=problem_responses(400, 401, 413, 422, 429, 502, 503, 504),
 )
 async def create_suggestion(
+    request: Request,
     body: SuggestionRequest,
     service: Annotated[Service, Depends(service_of)],
     suggest: Annotated[SuggestFn, Depends(core_suggest)],
@@ -73,7 +91,7 @@ async def create_suggestion(
         try:
             async with asyncio.timeout(settings.request_timeout_s):
                 await service.resources.wait_ready()
-                suggestion = await suggest(body, settings=settings)
+                suggestion = await _while_connected(request, suggest(body, settings=settings))
         except DraftFailed as failed:
             if failed.usage is not None:  # the tokens were spent all the same
                 service.metrics.observe_usage(failed.usage)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 import httpx
@@ -148,3 +149,38 @@ def test_model_output_with_no_usable_line_is_502(start_server):
     assert 'okr_llm_calls_total{model="openai/gpt-4o-mini"} 2.0' in metrics
     assert 'okr_llm_tokens_total{direction="completion",model="openai/gpt-4o-mini"}' in metrics
     assert 'okr_llm_tokens_total{direction="completion",model="openai/gpt-4o-mini"} 0.0' not in metrics
+
+
+def test_a_client_that_disconnects_cancels_its_draft_and_frees_the_slot(start_server):
+    server = start_server(mocked_settings())
+    started, cancelled = [], []
+
+    async def endless_suggest(request, *, settings):
+        started.append(time.monotonic())
+        try:
+            await asyncio.sleep(60)  # a slow model
+        except asyncio.CancelledError:
+            cancelled.append(time.monotonic())
+            raise
+
+    server.app.dependency_overrides[core_suggest] = lambda: endless_suggest
+
+    async def leave_early():
+        async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+            request = asyncio.create_task(http.post("/v1/suggestions", json=SUGGESTION_BODY))
+            deadline = time.monotonic() + 10
+            while not started and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+            request.cancel()  # the user closed the tab: httpx drops the connection
+            with contextlib.suppress(asyncio.CancelledError):
+                await request
+
+    asyncio.run(leave_early())
+    deadline = time.monotonic() + 10
+    while (not cancelled or server.service.slots.in_use) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert cancelled, "the draft kept running after its client left"
+    assert server.service.slots.in_use == 0
+    with server.client() as http:
+        metrics = http.get("/metrics").text
+    assert 'okr_errors_total{kind="client-closed-request"} 1.0' in metrics
