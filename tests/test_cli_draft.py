@@ -80,3 +80,26 @@ def test_real_embedded_model_drafts_typed_checked_key_results():
     assert errors <= {(f.rule, f.kr) for f in suggestion.findings if f.severity is Severity.error}
     assert all(kr.baseline is None for kr in suggestion.key_results)  # no context given: no baseline invented
     assert suggestion.examples_used and suggestion.usage.model == "local/gemma-3-270m"
+
+
+def test_the_okr_script_ends_a_draft_with_its_whole_answer_and_exit_code():
+    """The console script skips the heavy libraries' teardown after a draft (`suggester.cli.run`): what it
+    printed must still all arrive through a pipe, and the exit status must still be the command's."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    okr = str(Path(sys.executable).with_name("okr"))
+    env = {**os.environ, **mocked()}
+    done = subprocess.run([okr, "draft", OBJECTIVE, "--team", "sales", "--json"], env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    suggestion = Suggestion.model_validate_json(done.stdout)
+    assert len(suggestion.key_results) == 4
+    bad = subprocess.run([okr, "draft", OBJECTIVE, "--team", "sales", "--count", "9"], env=env,
+                         capture_output=True, text=True, timeout=300, check=False)
+    assert bad.returncode == 2 and "count" in bad.stderr
+    failed = subprocess.run([okr, "draft", OBJECTIVE, "--team", "sales"], capture_output=True, text=True,
+                            env={**env, "OKR_MOCK_RESPONSE": "I cannot help with that."}, timeout=300, check=False)
+    assert failed.returncode == 1 and "no usable key results" in failed.stderr

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import sys
 
 import click
 
@@ -67,3 +68,32 @@ def main() -> None:
       okr check okrs.md
       okr serve --port 8000
     """
+
+
+# Commands that, once they have loaded litellm or sentence-transformers, end with os._exit: the
+# interpreter's teardown of those libraries takes about 3 s after a draft is printed and does nothing
+# for it. The others (serve, eval, corpus) write files or run shutdown hooks, and exit normally.
+_QUICK_EXIT_COMMANDS = {"draft", "check"}
+_SLOW_TO_TEAR_DOWN = ("litellm", "sentence_transformers")
+
+
+def run() -> None:
+    """The `okr` console script: `main`, then a quick exit where it is safe (see above)."""
+    try:
+        main()
+        code: object = 0
+    except SystemExit as done:
+        code = done.code if done.code is not None else 0
+    command = sys.argv[1] if len(sys.argv) > 1 else ""
+    if (
+        isinstance(code, int)
+        and command in _QUICK_EXIT_COMMANDS
+        and any(name in sys.modules for name in _SLOW_TO_TEAR_DOWN)
+    ):
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a closed pipe: nothing more can reach the reader
+                pass
+        os._exit(code)
+    sys.exit(code)
