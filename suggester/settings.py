@@ -44,9 +44,9 @@ class Settings(BaseSettings):
     )
     timeout_s: float = Field(default=120.0, description="Per LLM call timeout in seconds.")
     num_retries: int = Field(default=2, description="Retries on transient provider errors (litellm).")
-    temperature: float = 0.7
+    temperature: float = Field(default=0.7, ge=0.0, description="Sampling temperature of every draft call.")
     seed: int | None = Field(default=None, description="Sampling seed; set it for reproducible drafts.")
-    max_tokens: int = 400
+    max_tokens: int = Field(default=400, ge=1, description="Longest model answer, in tokens; a cut last line is dropped.")
     local_n_ctx: int = Field(default=2048, ge=256, description="Context size (tokens) of the embedded local model.")
     local_n_threads: int = Field(
         default=0, ge=0, description="CPU threads for the embedded model; 0 = all cores. Use 1 on a busy shared machine."
@@ -63,14 +63,19 @@ class Settings(BaseSettings):
         ),
     )
 
-    corpus_dir: Path = Field(default_factory=lambda: resource_dir("examples_corpus"))
-    prompts_dir: Path = Field(default_factory=lambda: resource_dir("prompts"))
+    corpus_dir: Path = Field(
+        default_factory=lambda: resource_dir("examples_corpus"), description="The shipped examples corpus."
+    )
+    prompts_dir: Path = Field(default_factory=lambda: resource_dir("prompts"), description="The Jinja2 prompt templates.")
     extra_corpus_dirs: Annotated[list[Path], NoDecode] = Field(
         default_factory=list,
         description="Your own corpus folders, merged with the shipped one; `okr corpus import` writes to the first. "
         "Env: a JSON list or paths joined by the OS path separator.",
     )
-    cache_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "okr-suggester")
+    cache_dir: Path = Field(
+        default_factory=lambda: Path.home() / ".cache" / "okr-suggester",
+        description="Where the corpus index, the embedded model file and the eval response cache are kept.",
+    )
     retrieval_k: int = Field(default=4, ge=1, le=20, description="Corpus examples retrieved per request.")
     mmr_lambda: float = Field(default=0.7, ge=0.0, le=1.0, description="MMR trade-off: 1 = pure relevance.")
     team_boost: float = Field(default=0.15, description="Score bonus for examples of the same team type.")
@@ -85,8 +90,8 @@ class Settings(BaseSettings):
         default=None,
         description="Testing only: every LLM call returns this text (litellm mock_response), no network.",
     )
-    max_objective_chars: int = 500
-    max_context_chars: int = 4000
+    max_objective_chars: int = Field(default=500, ge=1, description="Longest objective accepted (HTTP: 413 past it).")
+    max_context_chars: int = Field(default=4000, ge=1, description="Longest context accepted (HTTP: 413 past it).")
     max_document_chars: int = Field(default=20000, ge=1, description="Longest OKR text accepted by POST /v1/check.")
 
     # HTTP service
