@@ -67,6 +67,8 @@ _CHANGE_NOUN = re.compile(
 _RELATIVE_AFTER = re.compile(r"^\s*(?:qoq|yoy|mom|wow|quarter[- ]over[- ]quarter|year[- ]over[- ]year"
                              r"|month[- ]over[- ]month|week[- ]over[- ]week)\b", re.IGNORECASE)
 _HOLD_CUE = re.compile(r"\b(?:at|above|below|under|over|within|steady|flat|at or (?:above|below)|at least|at most)\b")
+_FLOOR_CUE = re.compile(r"\b(?:above|at least|over|more than)\b", re.IGNORECASE)
+_CEILING_CUE = re.compile(r"\b(?:below|at most|under|less than)\b", re.IGNORECASE)
 _MULTIPLIERS = {"double": (100.0, Direction.increase), "triple": (200.0, Direction.increase),
                 "halve": (50.0, Direction.decrease), "quadruple": (300.0, Direction.increase)}
 _LEAD_IN = re.compile(r"^(?:we(?:'ll| will| should| must)?|i(?:'ll| will)?|the team will|to)\s+", re.IGNORECASE)
@@ -150,6 +152,17 @@ def parse_kr_text(
         baseline_source=NumberSource.document if reading.baseline else None,
         target_source=NumberSource.document if target is not None else None,
     )
+
+
+def held_side(text: str) -> Direction | None:
+    """Which way is better for a KR that holds a level: "Keep CSAT at or above 88%" guards a floor
+    (increase), "Hold churn at or below 1.5%" a ceiling (decrease); None when the text names neither or both."""
+    floor, ceiling = _FLOOR_CUE.search(text), _CEILING_CUE.search(text)
+    if floor and not ceiling:
+        return Direction.increase
+    if ceiling and not floor:
+        return Direction.decrease
+    return None
 
 
 def _drive_ids(raw: str) -> list[str]:

@@ -8,7 +8,6 @@ orders them and keeps the books (timings, tokens, attempts).
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -129,6 +128,7 @@ def stated_lines(retriever, context: str | None) -> list[DraftLine]:
     from the nearest corpus KR (a duration always goes down); a metric with no close KR, or whose
     nearest KR holds a level, is left to the model rather than guessed.
     """
+    from suggester.krtext import held_side
     from suggester.numbers import stated_metrics, unit_family
 
     lines = []
@@ -139,9 +139,7 @@ def stated_lines(retriever, context: str | None) -> list[DraftLine]:
         kr = nearest[0][1]
         direction = Direction.decrease if unit_family(value.unit) == "time" else kr.direction
         if direction is Direction.reach:  # "Keep CSAT at or above 88%": higher is better, so raise it
-            floor = re.search(r"\b(?:above|at least|over|more than)\b", kr.text, re.IGNORECASE)
-            ceiling = re.search(r"\b(?:below|at most|under|less than)\b", kr.text, re.IGNORECASE)
-            direction = Direction.increase if floor and not ceiling else Direction.decrease if ceiling and not floor else None
+            direction = held_side(kr.text)
         if direction not in (Direction.increase, Direction.decrease):
             continue
         kind = Kind.output if kr.kind is Kind.initiative else kr.kind

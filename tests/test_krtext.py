@@ -149,3 +149,19 @@ def test_direction_comes_from_the_verb_even_when_the_numbers_disagree():
 def test_odd_input_never_crashes(text):
     kr = parse_kr_text(text)
     assert kr.id == "kr1"
+
+
+@pytest.mark.parametrize(
+    ("text", "side"),
+    [
+        ("Keep CSAT at or above 88% through Q2", "increase"),
+        ("Hold monthly churn at or below 1.5% all year", "decrease"),
+        ("Keep first response time under 4 hours", "decrease"),
+        ("Keep weekly active users steady through Q2", None),
+        ("Keep the error rate above 0.1% and below 0.5%", None),
+    ],
+)
+def test_held_side_reads_which_way_a_held_level_should_move(text, side):
+    from suggester.krtext import held_side
+
+    assert (held_side(text).value if held_side(text) else None) == side

@@ -41,6 +41,9 @@ def service_of(request: Request) -> Service:
     return request.app.state.okr
 
 
+_DISCONNECT_POLL_S = 0.25  # how often a waiting draft asks whether its client is still there
+
+
 async def _while_connected(request: Request, work: Awaitable[Suggestion]) -> Suggestion:
     """Await the draft, and cancel it if the client disconnects meanwhile: its answer would go nowhere,
     and the model it holds is better spent on the next request."""
@@ -53,9 +56,6 @@ async def _while_connected(request: Request, work: Awaitable[Suggestion]) -> Sug
         return task.result()
     finally:
         task.cancel()  # on a disconnect or the deadline; a no-op once the task is done
-
-
-_DISCONNECT_POLL_S = 0.25
 
 
 @router.post(
